@@ -1,0 +1,122 @@
+"""Directus's sanitizers and ``sortDeep``: the one normalization stage both sides go through.
+
+These reproduce ``api/src/utils/sanitize-schema.ts`` (lodash ``pick`` with deep paths) and the
+``sortDeep`` of ``get-snapshot.ts`` exactly, because the diff and the output key order depend on
+them. Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from drift.snapshot.js import js_keys, js_to_string, utf16_key
+
+COLLECTION_PATHS = ("collection", "fields", "meta", "schema.name")
+FIELD_BASE_PATHS = ("collection", "field", "type", "meta", "name", "children")
+FIELD_SCHEMA_KEYS = (
+    "name",
+    "table",
+    "data_type",
+    "default_value",
+    "max_length",
+    "numeric_precision",
+    "numeric_scale",
+    "is_nullable",
+    "is_unique",
+    "is_indexed",
+    "is_primary_key",
+    "is_generated",
+    "generation_expression",
+    "has_auto_increment",
+    "foreign_key_table",
+    "foreign_key_column",
+)
+FIELD_PATHS = FIELD_BASE_PATHS + tuple(f"schema.{k}" for k in FIELD_SCHEMA_KEYS)
+RELATION_SCHEMA_KEYS = (
+    "table",
+    "column",
+    "foreign_key_table",
+    "foreign_key_column",
+    "constraint_name",
+    "on_update",
+    "on_delete",
+)
+RELATION_PATHS = ("collection", "field", "related_collection", "meta") + tuple(
+    f"schema.{k}" for k in RELATION_SCHEMA_KEYS
+)
+SYSTEM_FIELD_PATHS = ("collection", "field", "schema.is_indexed")
+
+
+def _compile(paths: Sequence[str]) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for p in paths:
+        head, _, tail = p.partition(".")
+        out.append((head, tail or None))
+    return out
+
+
+_COLLECTION = _compile(COLLECTION_PATHS)
+_FIELD = _compile(FIELD_PATHS)
+_FIELD_NO_SCHEMA = _compile(FIELD_BASE_PATHS)
+_RELATION = _compile(RELATION_PATHS)
+_SYSTEM_FIELD = _compile(SYSTEM_FIELD_PATHS)
+
+
+def pick(obj: Any, compiled: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """lodash ``pick`` for one-level-deep paths.
+
+    A top-level key is copied when present (even if null). ``a.b`` is copied only when ``obj[a]``
+    is a non-null object holding ``b``; an empty parent is never written.
+    """
+    out: dict[str, Any] = {}
+    if not isinstance(obj, dict):
+        return out
+    for head, tail in compiled:
+        if head not in obj:
+            continue
+        if tail is None:
+            out[head] = obj[head]
+            continue
+        parent = obj[head]
+        if isinstance(parent, dict) and tail in parent:
+            sub = out.get(head)
+            if not isinstance(sub, dict):
+                sub = out[head] = {}
+            sub[tail] = parent[tail]
+    return out
+
+
+def sanitize_collection(c: Any) -> dict[str, Any]:
+    return pick(c, _COLLECTION)
+
+
+def sanitize_field(f: Any, sanitize_all_schema: bool = False) -> dict[str, Any]:
+    return pick(f, _FIELD_NO_SCHEMA if sanitize_all_schema else _FIELD)
+
+
+def sanitize_relation(r: Any) -> dict[str, Any]:
+    return pick(r, _RELATION)
+
+
+def sanitize_system_field(f: Any) -> dict[str, Any]:
+    return pick(f, _SYSTEM_FIELD)
+
+
+def _pair_key(item: tuple[str, Any]) -> bytes:
+    # lodash sortBy over [key, value] pairs compares them with JS `<`, i.e. as the strings
+    # `key + "," + String(value)` (arrays join their elements, null/undefined become "").
+    k, v = item
+    return utf16_key(k + "," + ("" if v is None else js_to_string(v)))
+
+
+def sort_deep(raw: Any) -> Any:
+    """Directus's ``sortDeep``: object keys sorted by the lodash pair rule, arrays kept in order."""
+    if isinstance(raw, dict):
+        pairs = [(k, sort_deep(raw[k])) for k in js_keys(raw)]
+        pairs.sort(key=_pair_key)  # stable, like lodash sortBy
+        out = dict(pairs)
+        # assigning keys in that order still enumerates integer-like keys first in JS
+        return {k: out[k] for k in js_keys(out)}
+    if isinstance(raw, list):
+        return [sort_deep(v) for v in raw]
+    return raw
