@@ -133,3 +133,28 @@ def normalize_number(x: int | float) -> int | float:
     if x == x and x not in (float("inf"), float("-inf")) and x == int(x) and abs(x) < 1e21:
         return int(x)
     return x
+
+
+_SMALL_FLOAT = None
+
+
+def js_json(value: Any, indent: int | str | None = None) -> str:
+    """``JSON.stringify(value[, null, indent])``: JavaScript number forms, non-ASCII kept."""
+    import json
+    import re
+
+    global _SMALL_FLOAT
+    if indent is None:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    if "e-0" in text:
+        # Python writes 1e-05 where JavaScript writes 0.00001 (exponents -5 and -6 only)
+        if _SMALL_FLOAT is None:
+            _SMALL_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?e-0[56])')
+
+        def fix(m: "re.Match[str]") -> str:
+            return js_number_str(float(m.group(1))) if m.group(1) else m.group(0)
+
+        text = _SMALL_FLOAT.sub(fix, text)
+    return text

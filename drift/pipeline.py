@@ -1,0 +1,90 @@
+"""The pipeline from two snapshots to a plan: compatibility check, diff, hash, ignore rules.
+
+Both sides are already snapshots in the model (a target's or a file's). The current side plays
+the Directus server: its ``directus`` version goes into the hash, as ``/schema/diff`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from drift.diff.engine import MODES, snapshot_diff
+from drift.diff.hashing import versioned_hash
+from drift.errors import CompatibilityError, InputError
+from drift.plan.ignore import IgnoreRule, apply_rules
+from drift.plan.model import Plan, build_plan
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    mode: str = "mirror"
+    force: bool = False
+    ignore: tuple[IgnoreRule, ...] = ()
+
+
+@dataclass
+class Comparison:
+    plan: Plan
+    warnings: list[str] = field(default_factory=list)
+
+
+def compatibility_problems(current: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    """Directus's version/vendor checks (spec §4.1), phrased for two sides."""
+    problems = []
+    if desired.get("directus") != current.get("directus"):
+        problems.append(
+            f"the schema file was written by Directus {desired.get('directus')} but the current side is "
+            f"Directus {current.get('directus')}"
+        )
+    if not desired.get("vendor"):
+        problems.append("the schema file does not name its database vendor")
+    elif current.get("vendor") and desired.get("vendor") != current.get("vendor"):
+        problems.append(
+            f"the schema file's vendor {desired.get('vendor')} does not match the current side's vendor "
+            f"{current.get('vendor')}"
+        )
+    return problems
+
+
+def check_compatible(current: dict[str, Any], desired: dict[str, Any], force: bool) -> list[str]:
+    """Refuse a mismatch unless forced; forced mismatches come back as warnings."""
+    problems = compatibility_problems(current, desired)
+    if problems and not force:
+        raise CompatibilityError(
+            f"{problems[0]}; refusing to compare (use --force to compare anyway; the apply hash is never bypassed)"
+        )
+    return [f"--force: {p}" for p in problems]
+
+
+def compare(
+    current: dict[str, Any],
+    desired: dict[str, Any],
+    options: DiffOptions,
+    *,
+    target: str = "",
+    server_diff: Callable[[dict[str, Any], str, bool], dict[str, Any]] | None = None,
+) -> Plan:
+    """Diff ``desired`` against ``current`` and grade it into a plan."""
+    if options.mode not in MODES:
+        raise InputError(f"--mode {options.mode}: use mirror or merge")
+    warnings = check_compatible(current, desired, options.force)
+    if server_diff is not None:
+        answer = server_diff(desired, options.mode, options.force)
+        hash_, diff = answer["hash"], answer["diff"]
+    else:
+        diff = snapshot_diff(current, desired, options.mode)
+        hash_ = versioned_hash(current, current.get("directus", ""))
+    diff, ignored = apply_rules(diff, list(options.ignore))
+    plan = build_plan(
+        hash_,
+        diff,
+        desired=desired,
+        ignored=ignored,
+        target=target,
+        directus=current.get("directus"),
+        vendor=current.get("vendor"),
+        mode=options.mode,
+    )
+    plan.warnings.extend(warnings)
+    return plan

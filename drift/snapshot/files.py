@@ -1,0 +1,100 @@
+"""Snapshot files: read YAML/JSON schema files into the model, write them like Directus does.
+
+Reading: ``.json`` files are parsed as JSON (``JSON.parse`` semantics: JavaScript numbers, last
+duplicate key wins), anything else as YAML with YAML 1.2 core-schema rules (see
+:mod:`drift.snapshot.yamlio`); then the result is put into JavaScript key order and validated
+(:mod:`drift.snapshot.validate`). Writing: YAML exactly like ``directus schema snapshot`` (js-yaml
+``dump``), JSON exactly like ``JSON.stringify`` (compact, no final newline).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from drift.errors import InputError
+from drift.snapshot.js import js_json, js_ordered, normalize_number
+from drift.snapshot.validate import validate_snapshot
+
+SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
+_INT_KEY = re.compile(r'"(?:0|[1-9][0-9]{0,9})"\s*:')
+_BIG_INT = re.compile(r"[0-9]{16,}")
+
+
+def is_json_name(name: str) -> bool:
+    return name.lower().endswith(".json")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(text: str, source: str) -> Any:
+    """``JSON.parse`` for a schema file, with one-line errors naming the place."""
+    kwargs: dict[str, Any] = {"parse_float": lambda s: normalize_number(float(s)), "parse_constant": _reject_constant}
+    if _BIG_INT.search(text):
+        kwargs["parse_int"] = lambda s: normalize_number(int(s))
+    try:
+        data = json.loads(text, **kwargs)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{source}: invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise InputError(f"{source}: invalid JSON: {exc}") from None
+    if _INT_KEY.search(text):
+        data = js_ordered(data)
+    return data
+
+
+def parse_text(text: str, source: str, *, json_format: bool) -> Any:
+    if json_format:
+        return parse_json(text.removeprefix("\ufeff"), source)
+    from drift.snapshot.yamlio import load_yaml
+
+    return load_yaml(text, source)
+
+
+def read_text(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a schema file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+
+
+def load_document(path: str | Path) -> Any:
+    """Parse a YAML or JSON file (no validation)."""
+    name = str(path)
+    return parse_text(read_text(path), name, json_format=is_json_name(name))
+
+
+def load_snapshot(path: str | Path) -> dict[str, Any]:
+    """A validated snapshot from a schema file."""
+    data = load_document(path)
+    validate_snapshot(data, str(path))
+    return data
+
+
+def dump_snapshot(snapshot: dict[str, Any], fmt: str) -> str:
+    """The file text Directus writes: ``yaml`` (js-yaml dump) or ``json`` (compact)."""
+    if fmt == "json":
+        return js_json(snapshot)
+    if fmt == "yaml":
+        from drift.snapshot.yamlio import dump_yaml
+
+        return dump_yaml(snapshot)
+    raise InputError(f"unknown snapshot format {fmt!r} (use yaml or json)")
