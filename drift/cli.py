@@ -1,0 +1,417 @@
+"""The command line: parse → build → run → exit code.
+
+Each click command only copies its options into a small settings object and calls a ``run_*``
+function that returns an exit code; :func:`main` is the only place the process exits, and the only
+place errors become one line on stderr (redacted, no traceback). Exit codes: :mod:`drift.exits`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from drift import __version__, exits
+from drift.errors import DestructiveBlocked, DriftError, InputError
+from drift.secrets import redact
+
+# -- output helpers ------------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    """Where a command writes: stdout for results, stderr for notes; colour decided once."""
+
+    color: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    out: Callable[[str], None] = field(default=lambda s: _write(sys.stdout, s))
+    err: Callable[[str], None] = field(default=lambda s: _write(sys.stderr, s))
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            self.err(text + "\n")
+
+    def warn(self, text: str) -> None:
+        prefix = "\x1b[1;33mwarning:\x1b[0m " if self.color else "warning: "
+        self.err(prefix + redact(text) + "\n")
+
+
+def _write(stream: Any, text: str) -> None:
+    stream.write(text)
+    stream.flush()
+
+
+def _use_color(no_color: bool, stream: Any) -> bool:
+    if no_color or os.environ.get("NO_COLOR", "") != "":
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+# -- settings objects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Common:
+    ignore: tuple[str, ...] = ()
+    force: bool = False
+    mode: str = "mirror"
+    directus_version: str | None = None
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+
+
+def _target_options(common: Common, console: Console) -> Any:
+    from drift.targets import TargetOptions
+
+    return TargetOptions(
+        include=common.include,
+        exclude=common.exclude,
+        directus_version=common.directus_version,
+        progress=not console.quiet and sys.stderr.isatty(),
+    )
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def _diff_options(common: Common) -> Any:
+    from drift.pipeline import DiffOptions
+    from drift.plan.ignore import parse_rules
+
+    return DiffOptions(mode=common.mode, force=common.force, ignore=tuple(parse_rules(list(common.ignore))))
+
+
+# -- the commands' work ------------------------------------------------------------------------------
+
+
+def make_plan(current_name: str, desired_name: str, common: Common, console: Console, *, engine: str = "auto",
+              with_extras: bool = False) -> Any:
+    """Open both sides, diff them and return the plan (targets closed afterwards)."""
+    from drift.pipeline import compare
+    from drift.targets import open_target
+
+    topts = _target_options(common, console)
+    current = open_target(current_name, topts)
+    try:
+        desired_target = open_target(desired_name, topts)
+        try:
+            desired = desired_target.snapshot()
+        finally:
+            desired_target.close()
+        server_diff = getattr(current, "server_diff", None) if engine in ("auto", "server") else None
+        if engine == "server" and server_diff is None:
+            raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
+        if server_diff is not None:
+            from drift.pipeline import check_compatible
+
+            snap_meta = getattr(current, "identity", lambda: None)()
+            if snap_meta is not None and not common.force:
+                check_compatible(snap_meta, desired, False)
+            plan = compare(
+                snap_meta or {"directus": desired.get("directus"), "vendor": desired.get("vendor")},
+                desired, _diff_options(common), target=current.describe(), server_diff=server_diff,
+            )
+        else:
+            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe())
+        if with_extras:
+            rows = getattr(current, "rows_affected", None)
+            if rows is not None and plan.destructive:
+                plan.rows_affected = rows(plan)
+            sql = getattr(current, "sql_preview", None)
+            if sql is not None and plan.has_changes:
+                plan.sql = sql(plan)
+        for w in plan.warnings:
+            console.warn(w)
+        return plan
+    finally:
+        current.close()
+
+
+def _render_text(plan: Any, console: Console, schema_file: str | None) -> str:
+    from drift.render.text import render_text
+
+    return render_text(plan, color=console.color, verbose=console.verbose)
+
+
+def _render_json(plan: Any, console: Console, schema_file: str | None) -> str:
+    from drift.render.json import render_json
+
+    return render_json(plan)
+
+
+def _render_markdown(plan: Any, console: Console, schema_file: str | None) -> str:
+    from drift.render.markdown import render_markdown
+
+    return render_markdown(plan)
+
+
+def _render_sarif(plan: Any, console: Console, schema_file: str | None) -> str:
+    from drift.render.sarif import render_sarif
+
+    return render_sarif(plan, schema_file=schema_file)
+
+
+FORMATS: dict[str, Callable[[Any, Console, str | None], str]] = {
+    "text": _render_text,
+    "json": _render_json,
+    "markdown": _render_markdown,
+    "sarif": _render_sarif,
+}
+
+
+def render(plan: Any, fmt: str, console: Console, *, schema_file: str | None = None) -> str:
+    try:
+        fn = FORMATS[fmt]
+    except KeyError:
+        raise InputError(f"--format {fmt}: use one of {', '.join(FORMATS)}") from None
+    return fn(plan, console, schema_file)
+
+
+def run_diff(current: str, desired: str, fmt: str, exit_code: bool, engine: str, common: Common, console: Console) -> int:
+    plan = make_plan(current, desired, common, console, engine=engine)
+    text = render(plan, fmt, console, schema_file=desired if Path(desired).suffix else None)
+    console.out(text if text.endswith("\n") else text + "\n")
+    return exits.for_diff(plan.has_changes, exit_code)
+
+
+def run_snapshot(target: str, output: str | None, fmt: str | None, common: Common, console: Console) -> int:
+    from drift.snapshot.files import dump_snapshot
+    from drift.targets import open_target
+
+    if fmt is None:
+        fmt = "json" if output and output.lower().endswith(".json") else "yaml"
+    t = open_target(target, _target_options(common, console))
+    try:
+        snap = t.snapshot()
+    finally:
+        t.close()
+    text = dump_snapshot(snap, fmt)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+        console.note(f"Snapshot saved to {output}")
+    else:
+        console.out(text if text.endswith("\n") else text + "\n")
+    return exits.OK
+
+
+def run_plan(target: str, schema_file: str, output: str | None, fmt: str, exit_code: bool, common: Common,
+             console: Console) -> int:
+    from drift.render.json import render_plan_record
+
+    plan = make_plan(target, schema_file, common, console, with_extras=True)
+    if output:
+        try:
+            Path(output).write_text(render_plan_record(plan), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+        console.note(f"Plan saved to {output}")
+    text = render(plan, fmt, console, schema_file=schema_file)
+    console.out(text if text.endswith("\n") else text + "\n")
+    return exits.for_diff(plan.has_changes, exit_code)
+
+
+def load_plan_file(path: str) -> Any:
+    from drift.plan.model import Plan
+    from drift.snapshot.files import parse_json, read_text
+
+    return Plan.from_record(parse_json(read_text(path), path), path)
+
+
+def check_consent(plan: Any, allow_destructive: bool) -> None:
+    """Destructive changes need explicit consent; checked before anything is sent."""
+    if plan.destructive and not allow_destructive:
+        keys = ", ".join(c.key for c in plan.destructive[:5])
+        more = f" and {len(plan.destructive) - 5} more" if len(plan.destructive) > 5 else ""
+        raise DestructiveBlocked(
+            f"the plan has {len(plan.destructive)} destructive change(s) ({keys}{more}); "
+            "re-run with --allow-destructive to apply them"
+        )
+
+
+def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: bool, common: Common,
+              console: Console) -> int:
+    from drift.targets import open_target
+
+    plan = load_plan_file(plan_path)
+    t = open_target(target, _target_options(common, console))
+    try:
+        if not plan.has_changes:
+            console.note("The plan has no changes; nothing to apply.")
+            return exits.OK
+        if not dry_run:
+            check_consent(plan, allow_destructive)
+        apply = getattr(t, "apply", None)
+        if apply is None:
+            raise InputError(f"{t.describe()}: this target cannot apply plans")
+        report = apply(plan, allow_destructive=allow_destructive, dry_run=dry_run)
+    finally:
+        t.close()
+    from drift.render.report import render_apply_report
+
+    console.out(render_apply_report(report, color=console.color))
+    return int(report.get("exit_code", exits.OK)) if isinstance(report, dict) else exits.OK
+
+
+# -- click wiring ------------------------------------------------------------------------------
+
+_common_options = [
+    click.option("--ignore", "ignore", multiple=True, metavar="RULE",
+                 help="Ignore a collection, collection.field, or property glob such as fields.*.meta.sort (repeatable)."),
+    click.option("--force", is_flag=True, help="Compare despite a Directus version/vendor mismatch (loudly; never bypasses the apply hash)."),
+    click.option("--mode", type=click.Choice(["mirror", "merge"]), default="mirror", show_default=True,
+                 help="merge: never delete whole entities."),
+    click.option("--directus-version", metavar="X.Y.Z", help="Directus version of a database target (default: detected)."),
+    click.option("--include", "include", multiple=True, metavar="COLL", help="Partial snapshot: only these collections."),
+    click.option("--exclude", "exclude", multiple=True, metavar="COLL", help="Partial snapshot: all but these collections."),
+    click.option("-q", "--quiet", is_flag=True, help="Only results; no notes or progress."),
+    click.option("-v", "--verbose", is_flag=True, help="More detail."),
+    click.option("--no-color", is_flag=True, help="No ANSI colours (also NO_COLOR)."),
+]
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(_common_options):
+        fn = opt(fn)
+    return fn
+
+
+def _build(kw: dict[str, Any]) -> tuple[Common, Console]:
+    if kw.get("include") and kw.get("exclude"):
+        raise InputError("--include and --exclude cannot be used together")
+    common = Common(
+        ignore=tuple(kw.pop("ignore", ()) or ()),
+        force=kw.pop("force", False),
+        mode=kw.pop("mode", "mirror"),
+        directus_version=kw.pop("directus_version", None),
+        include=_split(kw.pop("include", ()) or ()),
+        exclude=_split(kw.pop("exclude", ()) or ()),
+    )
+    console = Console(
+        color=_use_color(kw.pop("no_color", False), sys.stdout),
+        quiet=kw.pop("quiet", False),
+        verbose=kw.pop("verbose", False),
+    )
+    return common, console
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="drift")
+def cli() -> None:
+    """drift keeps a live schema (Directus or SQL) honest against the schema file in Git."""
+
+
+@cli.command("diff")
+@click.argument("current")
+@click.argument("desired")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "sarif"]), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
+@click.option("--engine", type=click.Choice(["auto", "server", "local"]), default="auto", show_default=True,
+              help="Directus targets: let the server diff (auto/server) or diff locally.")
+@common_options
+def diff_cmd(current: str, desired: str, fmt: str, exit_code: bool, engine: str, **kw: Any) -> None:
+    """Show what applying DESIRED would change on CURRENT (each a target or a schema file)."""
+    common, console = _build(kw)
+    raise SystemExit(run_diff(current, desired, fmt, exit_code, engine, common, console))
+
+
+@cli.command("snapshot")
+@click.argument("target")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default=None, help="Default: yaml (json for *.json).")
+@common_options
+def snapshot_cmd(target: str, output: str | None, fmt: str | None, **kw: Any) -> None:
+    """Write TARGET's snapshot in Directus's format."""
+    common, console = _build(kw)
+    raise SystemExit(run_snapshot(target, output, fmt, common, console))
+
+
+@cli.command("plan")
+@click.argument("target")
+@click.argument("schema_file")
+@click.option("-o", "--output", metavar="PLAN", help="Write the plan record (JSON) to PLAN.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "sarif"]), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes.")
+@common_options
+def plan_cmd(target: str, schema_file: str, output: str | None, fmt: str, exit_code: bool, **kw: Any) -> None:
+    """Plan bringing TARGET to SCHEMA_FILE: diff, risk, rows affected, SQL."""
+    common, console = _build(kw)
+    raise SystemExit(run_plan(target, schema_file, output, fmt, exit_code, common, console))
+
+
+@cli.command("apply")
+@click.argument("target")
+@click.option("--plan", "plan_path", required=True, metavar="PLAN", help="The plan file written by drift plan -o.")
+@click.option("--allow-destructive", is_flag=True, help="Consent to the plan's destructive changes.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would run; change nothing.")
+@common_options
+def apply_cmd(target: str, plan_path: str, allow_destructive: bool, dry_run: bool, **kw: Any) -> None:
+    """Apply exactly the reviewed plan to TARGET, if TARGET still has the recorded hash."""
+    common, console = _build(kw)
+    raise SystemExit(run_apply(target, plan_path, allow_destructive, dry_run, common, console))
+
+
+@cli.command("ci")
+def ci_cmd() -> None:
+    """The GitHub Action entry point: read the Actions environment and act on the event."""
+    from drift.github.main import run_ci
+
+    raise SystemExit(run_ci(dict(os.environ)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the only place drift exits."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    try:
+        code = cli.main(args=argv, prog_name="drift", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else exits.ERROR
+    except click.exceptions.Abort:
+        _fail("aborted")
+        code = exits.ERROR
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+        code = exits.ERROR if exc.exit_code != 0 else 0
+    except DriftError as exc:
+        _fail(exc.message)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        code = 130
+    except RecursionError:
+        _fail("input nested too deeply")
+        code = exits.ERROR
+    except MemoryError:
+        _fail("out of memory (input too large)")
+        code = exits.ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if os.environ.get("DRIFT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+        code = exits.ERROR
+    sys.exit(code if code is not None else exits.OK)
+
+
+def _fail(message: str) -> None:
+    text = redact(" ".join(str(message).split()))
+    sys.stderr.write(f"drift: error: {text}\n")
+    sys.stderr.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
