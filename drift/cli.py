@@ -16,7 +16,8 @@ from typing import Any, Callable
 import click
 
 from drift import __version__, exits
-from drift.errors import DestructiveBlocked, DriftError, InputError
+from drift.errors import DriftError, InputError
+from drift.workflow import _target_options, check_consent, load_plan_file, make_plan
 from drift.secrets import redact
 
 # -- output helpers ------------------------------------------------------------------------------
@@ -67,17 +68,6 @@ class Common:
     exclude: tuple[str, ...] | None = None
 
 
-def _target_options(common: Common, console: Console) -> Any:
-    from drift.targets import TargetOptions
-
-    return TargetOptions(
-        include=common.include,
-        exclude=common.exclude,
-        directus_version=common.directus_version,
-        progress=not console.quiet and sys.stderr.isatty(),
-    )
-
-
 def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
     if not values:
         return None
@@ -87,57 +77,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _diff_options(common: Common) -> Any:
-    from drift.pipeline import DiffOptions
-    from drift.plan.ignore import parse_rules
-
-    return DiffOptions(mode=common.mode, force=common.force, ignore=tuple(parse_rules(list(common.ignore))))
-
-
 # -- the commands' work ------------------------------------------------------------------------------
-
-
-def make_plan(current_name: str, desired_name: str, common: Common, console: Console, *, engine: str = "auto",
-              with_extras: bool = False) -> Any:
-    """Open both sides, diff them and return the plan (targets closed afterwards)."""
-    from drift.pipeline import compare
-    from drift.targets import open_target
-
-    topts = _target_options(common, console)
-    current = open_target(current_name, topts)
-    try:
-        desired_target = open_target(desired_name, topts)
-        try:
-            desired = desired_target.snapshot()
-        finally:
-            desired_target.close()
-        server_diff = getattr(current, "server_diff", None) if engine in ("auto", "server") else None
-        if engine == "server" and server_diff is None:
-            raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
-        if server_diff is not None:
-            from drift.pipeline import check_compatible
-
-            snap_meta = getattr(current, "identity", lambda: None)()
-            if snap_meta is not None and not common.force:
-                check_compatible(snap_meta, desired, False)
-            plan = compare(
-                snap_meta or {"directus": desired.get("directus"), "vendor": desired.get("vendor")},
-                desired, _diff_options(common), target=current.describe(), server_diff=server_diff,
-            )
-        else:
-            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe())
-        if with_extras:
-            rows = getattr(current, "rows_affected", None)
-            if rows is not None and plan.destructive:
-                plan.rows_affected = rows(plan)
-            sql = getattr(current, "sql_preview", None)
-            if sql is not None and plan.has_changes:
-                plan.sql = sql(plan)
-        for w in plan.warnings:
-            console.warn(w)
-        return plan
-    finally:
-        current.close()
 
 
 def _render_text(plan: Any, console: Console, schema_file: str | None) -> str:
@@ -224,24 +164,6 @@ def run_plan(target: str, schema_file: str, output: str | None, fmt: str, exit_c
     text = render(plan, fmt, console, schema_file=schema_file)
     console.out(text if text.endswith("\n") else text + "\n")
     return exits.for_diff(plan.has_changes, exit_code)
-
-
-def load_plan_file(path: str) -> Any:
-    from drift.plan.model import Plan
-    from drift.snapshot.files import parse_json, read_text
-
-    return Plan.from_record(parse_json(read_text(path), path), path)
-
-
-def check_consent(plan: Any, allow_destructive: bool) -> None:
-    """Destructive changes need explicit consent; checked before anything is sent."""
-    if plan.destructive and not allow_destructive:
-        keys = ", ".join(c.key for c in plan.destructive[:5])
-        more = f" and {len(plan.destructive) - 5} more" if len(plan.destructive) > 5 else ""
-        raise DestructiveBlocked(
-            f"the plan has {len(plan.destructive)} destructive change(s) ({keys}{more}); "
-            "re-run with --allow-destructive to apply them"
-        )
 
 
 def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: bool, common: Common,
@@ -399,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         _fail("out of memory (input too large)")
         code = exits.ERROR
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as exc:  # the last line of defence: one line, no traceback
         if os.environ.get("DRIFT_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc}")

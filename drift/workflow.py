@@ -1,0 +1,100 @@
+"""Operations shared by the CLI and the GitHub Action: plan a target against a schema file,
+check consent, load a plan file, apply it.
+
+These take settings and a console-like object and return values; they never exit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from drift.errors import DestructiveBlocked, InputError
+
+
+class Notes(Protocol):
+    quiet: bool
+
+    def warn(self, text: str) -> None: ...
+
+
+def _target_options(common: Any, console: Any) -> Any:
+    import sys
+
+    from drift.targets import TargetOptions
+
+    return TargetOptions(
+        include=common.include,
+        exclude=common.exclude,
+        directus_version=common.directus_version,
+        progress=not console.quiet and sys.stderr.isatty(),
+    )
+
+
+def _diff_options(common: Any) -> Any:
+    from drift.pipeline import DiffOptions
+    from drift.plan.ignore import parse_rules
+
+    return DiffOptions(mode=common.mode, force=common.force, ignore=tuple(parse_rules(list(common.ignore))))
+
+
+def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *, engine: str = "auto",
+              with_extras: bool = False) -> Any:
+    """Open both sides, diff them and return the plan (targets closed afterwards)."""
+    from drift.pipeline import compare
+    from drift.targets import open_target
+
+    topts = _target_options(common, console)
+    current = open_target(current_name, topts)
+    try:
+        desired_target = open_target(desired_name, topts)
+        try:
+            desired = desired_target.snapshot()
+        finally:
+            desired_target.close()
+        server_diff = getattr(current, "server_diff", None) if engine in ("auto", "server") else None
+        if engine == "server" and server_diff is None:
+            raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
+        if server_diff is not None:
+            from drift.pipeline import check_compatible
+
+            snap_meta = getattr(current, "identity", lambda: None)()
+            if snap_meta is not None and not common.force:
+                check_compatible(snap_meta, desired, False)
+            plan = compare(
+                snap_meta or {"directus": desired.get("directus"), "vendor": desired.get("vendor")},
+                desired, _diff_options(common), target=current.describe(), server_diff=server_diff,
+            )
+        else:
+            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe())
+        if with_extras:
+            rows = getattr(current, "rows_affected", None)
+            if rows is not None and plan.destructive:
+                plan.rows_affected = rows(plan)
+            sql = getattr(current, "sql_preview", None)
+            if sql is not None and plan.has_changes:
+                plan.sql = sql(plan)
+        for w in plan.warnings:
+            console.warn(w)
+        return plan
+    finally:
+        current.close()
+
+
+def load_plan_file(path: str) -> Any:
+    from drift.plan.model import Plan
+    from drift.snapshot.files import parse_json, read_text
+
+    return Plan.from_record(parse_json(read_text(path), path), path)
+
+
+def check_consent(plan: Any, allow_destructive: bool) -> None:
+    """Destructive changes need explicit consent; checked before anything is sent."""
+    if plan.destructive and not allow_destructive:
+        keys = ", ".join(c.key for c in plan.destructive[:5])
+        more = f" and {len(plan.destructive) - 5} more" if len(plan.destructive) > 5 else ""
+        raise DestructiveBlocked(
+            f"the plan has {len(plan.destructive)} destructive change(s) ({keys}{more}); "
+            "re-run with --allow-destructive to apply them"
+        )
+
+
