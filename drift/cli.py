@@ -288,6 +288,22 @@ def apply_cmd(target: str, plan_path: str, allow_destructive: bool, dry_run: boo
     raise SystemExit(run_apply(target, plan_path, allow_destructive, dry_run, common, console))
 
 
+@cli.command("demo")
+@click.option("--db", "db_path", default="drift-demo.db", show_default=True, help="Where to create the example database.")
+@common_options
+def demo_cmd(db_path: str, **kw: Any) -> None:
+    """Create a drifted example SQLite database and plan it back to the example schema file."""
+    from drift.demo import create_demo_database, example_file
+
+    common, console = _build(kw)
+    path = Path(db_path)
+    create_demo_database(path)
+    schema = example_file("schema.yaml")
+    console.note(f"Created {path} (SQLite), which has drifted from the example schema file.")
+    console.note(f"$ drift plan sqlite:///{path} {schema}\n")
+    raise SystemExit(run_plan(f"sqlite:///{path}", str(schema), None, "text", False, common, console))
+
+
 @cli.command("ci")
 def ci_cmd() -> None:
     """The GitHub Action entry point: read the Actions environment and act on the event."""
