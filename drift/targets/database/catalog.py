@@ -39,7 +39,9 @@ class Catalog:
     """Everything read from one database (one schema on PostgreSQL)."""
 
     vendor: str
-    tables: list[str] = field(default_factory=list)  # base tables, in the inspector's order
+    tables: list[str] = field(
+        default_factory=list
+    )  # base tables, in the inspector's order
     columns: list[Column] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)

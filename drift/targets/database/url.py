@@ -10,8 +10,9 @@ It also scrubs the password out of any driver message, so a secret never leaks t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -54,7 +55,9 @@ class DatabaseURL:
 
     url: URL = field(repr=False)
     vendor: str  # "postgres", "mysql" or "sqlite", as in a snapshot's ``vendor``
-    schemas: tuple[str, ...] = ("public",)  # PostgreSQL search path read (``?schema=a,b``)
+    schemas: tuple[str, ...] = (
+        "public",
+    )  # PostgreSQL search path read (``?schema=a,b``)
 
     @property
     def family(self) -> str:
@@ -79,7 +82,8 @@ class DatabaseURL:
         """The URL as shown to humans and written to plans: the password is always ``***``."""
         url = self.url
         query = {
-            k: (REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in url.query.items()
+            k: (REDACTED if k.lower() in _SECRET_QUERY_KEYS else v)
+            for k, v in url.query.items()
         }
         url = url.set(query=query)
         if self.password is not None:
@@ -92,13 +96,7 @@ class DatabaseURL:
         pw = self.password
         out = str(text)
         if pw:
-            out = out.replace(pw, REDACTED)
-            try:
-                from urllib.parse import quote
-
-                out = out.replace(quote(pw, safe=""), REDACTED)
-            except Exception:  # pragma: no cover - quote never fails on str
-                pass
+            out = out.replace(pw, REDACTED).replace(quote(pw, safe=""), REDACTED)
         for v in self.url.query.values():
             if isinstance(v, str) and len(v) > 3 and v in out:
                 for k in _SECRET_QUERY_KEYS:
@@ -139,12 +137,16 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
     url = _parse(name)
     family = _family(url.drivername)
     if family not in _FAMILIES:
-        raise TargetError(f"unsupported database scheme {family}:// (use postgresql, mysql, sqlite)")
+        raise TargetError(
+            f"unsupported database scheme {family}:// (use postgresql, mysql, sqlite)"
+        )
     default_driver, vendor = _FAMILIES[family]
     if "+" not in url.drivername or family == "postgres":
         driver = default_driver
         if "+" in url.drivername:
-            driver = default_driver.split("+")[0] + "+" + url.drivername.split("+", 1)[1]
+            driver = (
+                default_driver.split("+")[0] + "+" + url.drivername.split("+", 1)[1]
+            )
         url = url.set(drivername=driver)
 
     if vendor != "sqlite" and not url.password and env.get(ENV_URL):
@@ -153,7 +155,9 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
         except (ArgumentError, ValueError):
             other = None
         if other is not None and other.password and _same_server(url, other):
-            url = url.set(username=url.username or other.username, password=other.password)
+            url = url.set(
+                username=url.username or other.username, password=other.password
+            )
 
     schemas: tuple[str, ...] = ("public",)
     if "schema" in url.query:
@@ -173,7 +177,9 @@ def check_driver(db: DatabaseURL) -> None:
 
     driver = db.url.drivername.split("+", 1)[1] if "+" in db.url.drivername else ""
     if not driver:
-        driver = {"postgres": "psycopg2", "mysql": "mysqldb", "sqlite": "pysqlite"}[db.vendor]
+        driver = {"postgres": "psycopg2", "mysql": "mysqldb", "sqlite": "pysqlite"}[
+            db.vendor
+        ]
     module = _DRIVER_MODULES.get(driver.lower())
     if module is None:
         raise TargetError(f"unknown database driver {driver!r} in {db.describe()}")
