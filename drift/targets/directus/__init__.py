@@ -10,7 +10,6 @@ from __future__ import annotations
 from drift.targets.directus.client import ApplyOutcomeUnknown, DirectusClient, DirectusHTTPError, RetryPolicy
 from drift.targets.directus.target import (
     DirectusTarget,
-    NotConverged,
     destructive_changes,
     empty_diff,
     is_empty_diff,
@@ -22,7 +21,6 @@ __all__ = [
     "DirectusClient",
     "DirectusHTTPError",
     "DirectusTarget",
-    "NotConverged",
     "RetryPolicy",
     "destructive_changes",
     "empty_diff",

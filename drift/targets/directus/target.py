@@ -16,6 +16,7 @@ import time
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from drift import exits, secrets
 from drift.errors import (
     CompatibilityError,
     DestructiveBlocked,
@@ -44,14 +45,6 @@ COMPAT_MARKERS = ("does not match the current instance's version", "does not mat
                   'does not contain the "vendor" property')
 
 
-class NotConverged(TargetError):
-    """The apply went through but the target still differs from the plan's desired snapshot."""
-
-    def __init__(self, message: str, result: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.result = result
-
-
 def empty_diff() -> dict[str, list[Any]]:
     return {s: [] for s in SECTIONS}
 
@@ -73,15 +66,14 @@ def _drops_storage(entry: Mapping[str, Any]) -> bool:
 
 
 def destructive_changes(diff: Mapping[str, Any]) -> list[str]:
-    """Names of the collections, fields and relations the diff drops (``collection[.field]``)."""
+    """Names of the collections and fields whose stored data the diff drops (``collection[.field]``)."""
     out: list[str] = []
     for entry in diff.get("collections") or []:
         if _drops_storage(entry):
             out.append(str(entry.get("collection")))
-    for section in ("fields", "relations"):
-        for entry in diff.get(section) or []:
-            if _drops_storage(entry):
-                out.append(f"{entry.get('collection')}.{entry.get('field')}")
+    for entry in diff.get("fields") or []:
+        if _drops_storage(entry):
+            out.append(f"{entry.get('collection')}.{entry.get('field')}")
     return out
 
 
@@ -110,6 +102,7 @@ class DirectusTarget:
                  retry: RetryPolicy | None = None, settle_seconds: float = 5.0) -> None:
         self.options = options or TargetOptions()
         token = (self.options.env or {}).get("DIRECTUS_TOKEN", "")
+        secrets.register(token)
         self.client = DirectusClient(name, token, timeout=self.options.timeout, retry=retry)
         self._has_token = bool(token)
         self._admin_checked = False
@@ -126,10 +119,16 @@ class DirectusTarget:
     def __repr__(self) -> str:
         return f"DirectusTarget({self.describe()!r})"
 
+    def identity(self) -> dict[str, str]:
+        """``{"directus", "vendor"}`` of the instance, the snapshot's own top-level values."""
+        info = self.info()
+        return {"directus": info["version"], "vendor": info["vendor"]}
+
     def info(self) -> dict[str, str]:
         """``{"version", "vendor"}`` of the instance (from its snapshot)."""
         if self._info is None:
-            snap = self._full_snapshot()
+            # An empty partial snapshot is the cheapest answer that carries both values.
+            snap = self._get_snapshot({"includeCollections": ""})
             self._info = {"version": str(snap.get("directus")), "vendor": str(snap.get("vendor"))}
         return dict(self._info)
 
@@ -331,9 +330,11 @@ class DirectusTarget:
 
         ``plan`` is a plan object or a dict with ``hash``, ``diff``, ``desired`` (the desired
         snapshot) and optionally ``mode`` and ``force`` (the diff's, used only to re-diff). Returns
-        ``{"outcome", "applied", "converged", "hash_before", "hash_after", "remaining", "note"}``.
-        Raises :class:`StalePlan` when the instance changed since the plan, before sending
-        anything; :class:`NotConverged` when a re-diff after the apply is not empty."""
+        ``{"outcome", "applied", "converged", "hash_before", "hash_after", "remaining", "note",
+        "exit_code"}``; a non-empty re-diff afterwards gives ``converged: False`` and exit code 1.
+        Raises :class:`StalePlan` when the instance changed since the plan (before sending
+        anything), :class:`DestructiveBlocked` for drops without consent, :class:`TargetError`
+        when the outcome of the apply cannot be established."""
         recorded = _plan_value(plan, "hash")
         diff = _plan_value(plan, "diff")
         desired = _plan_value(plan, "desired", "desired_snapshot")
@@ -342,14 +343,20 @@ class DirectusTarget:
         if not isinstance(diff, Mapping) or not all(isinstance(diff.get(s), list) for s in SECTIONS):
             raise InputError("the plan holds no Directus diff (collections, fields, systemFields, relations)")
         result: dict[str, Any] = {"outcome": "", "applied": False, "converged": None, "hash_before": None,
-                                  "hash_after": None, "remaining": None, "note": ""}
+                                  "hash_after": None, "remaining": None, "note": "", "exit_code": exits.OK}
         if is_empty_diff(diff):
             result.update(outcome="nothing-to-do", converged=None, note="the plan holds no changes")
             return result
         if not isinstance(recorded, str) or not recorded:
             raise InputError("the plan holds no recorded hash")
-        dropped = destructive_changes(diff)
-        if dropped and not allow_destructive:
+        # The shared apply orchestration checks consent first, from the plan's risk grades; this is
+        # the target's own last line, so that no caller can drop data without saying so.
+        graded = _plan_value(plan, "destructive")
+        if isinstance(graded, list):
+            dropped = [str(getattr(c, "key", c)) for c in graded]
+        else:
+            dropped = destructive_changes(diff)
+        if dropped and not allow_destructive and not dry_run:
             raise DestructiveBlocked(
                 f"the plan drops {len(dropped)} item{'s' if len(dropped) != 1 else ''} "
                 f"({', '.join(dropped[:5])}{', …' if len(dropped) > 5 else ''}); "
@@ -396,8 +403,9 @@ class DirectusTarget:
         result["converged"] = is_empty_diff(again["diff"])
         if not result["converged"]:
             n = sum(len(again["diff"].get(s) or []) for s in SECTIONS)
-            raise NotConverged(f"applied, but {self.describe()} still differs from the plan's desired snapshot "
-                               f"({n} entr{'y' if n == 1 else 'ies'} left in a fresh diff)", result)
+            result["exit_code"] = exits.ERROR
+            result["note"] = (f"{self.describe()} still differs from the plan's desired snapshot "
+                              f"({n} entr{'y' if n == 1 else 'ies'} left in a fresh diff)")
         return result
 
     def _after_unknown_outcome(self, exc: ApplyOutcomeUnknown, recorded: str, desired: Any, mode: str,
