@@ -55,9 +55,9 @@ class DatabaseURL:
 
     url: URL = field(repr=False)
     vendor: str  # "postgres", "mysql" or "sqlite", as in a snapshot's ``vendor``
-    schemas: tuple[str, ...] = (
-        "public",
-    )  # PostgreSQL search path read (``?schema=a,b``)
+    # the PostgreSQL schemas read (``?schema=a,b``), and the scheme as written, for display
+    schemas: tuple[str, ...] = ("public",)
+    scheme: str = ""
 
     @property
     def family(self) -> str:
@@ -81,10 +81,14 @@ class DatabaseURL:
     def describe(self) -> str:
         """The URL as shown to humans and written to plans: the password is always ``***``."""
         url = self.url
+        if self.scheme:
+            url = url.set(drivername=self.scheme)
         query = {
             k: (REDACTED if k.lower() in _SECRET_QUERY_KEYS else v)
             for k, v in url.query.items()
         }
+        if self.schemas != ("public",):
+            query["schema"] = ",".join(self.schemas)
         url = url.set(query=query)
         if self.password is not None:
             url = url.set(password=REDACTED)
@@ -135,6 +139,7 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
     """
     env = os.environ if env is None else env
     url = _parse(name)
+    scheme = url.drivername
     family = _family(url.drivername)
     if family not in _FAMILIES:
         raise TargetError(
@@ -168,7 +173,7 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
             raise TargetError("the ?schema= option only applies to PostgreSQL URLs")
         schemas = parts or schemas
         url = url.difference_update_query(["schema"])
-    return DatabaseURL(url=url, vendor=vendor, schemas=schemas)
+    return DatabaseURL(url=url, vendor=vendor, schemas=schemas, scheme=scheme)
 
 
 def check_driver(db: DatabaseURL) -> None:
