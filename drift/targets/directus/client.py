@@ -221,7 +221,7 @@ class DirectusClient:
         elif status == 403 and code == "LIMIT_EXCEEDED":
             hint = (" — the instance runs without a license key (Directus's \"Core\" license), which allows"
                     " at most 25 active user collections; this change would go over that limit")
-        elif status == 413 or code == "CONTENT_TOO_LARGE":
+        elif status == 413 or code == "CONTENT_TOO_LARGE" or "entity too large" in message:
             hint = " — the body is over the server's MAX_PAYLOAD_SIZE / IMPORT_MAX_FILE_SIZE"
         line = f"Directus {label} at {self.display} answered {status}{' ' + code if code else ''}{tries}: {message}{hint}"
         err = DirectusHTTPError(redact(line, self.secrets), status, code, redact(message, self.secrets))
