@@ -65,7 +65,9 @@ def make_mariadb() -> Iterator[Callable[[], str]]:
                     f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                 )
         except Exception as exc:  # noqa: BLE001
-            unavailable(f"MariaDB not reachable at {MARIADB_HOST}: {type(exc).__name__}")
+            unavailable(
+                f"MariaDB not reachable at {MARIADB_HOST}: {type(exc).__name__}"
+            )
         made.append(name)
         return f"mysql+pymysql://{MARIADB_HOST}/{name}"
 
@@ -85,7 +87,7 @@ def restore_pg(url: str, dump: Path) -> None:
     proc = subprocess.run(
         ["psql", "-X", "-q", "-h", host, "-p", port or "5432", "-U", user, "-d", db,
          "-v", "ON_ERROR_STOP=1", "-f", str(dump)],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
 
@@ -100,6 +102,6 @@ def restore_mariadb(url: str, dump: Path) -> None:
     with dump.open("rb") as fh:
         proc = subprocess.run(
             [client, "-h", host, "-P", port or "3306", "-u", user, db],
-            stdin=fh, capture_output=True, timeout=300,
+            check=False, stdin=fh, capture_output=True, timeout=300,
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]

@@ -35,7 +35,12 @@ def _pk_uuid() -> dict[str, Any]:
     return {
         "field": "id",
         "type": "uuid",
-        "meta": {"hidden": True, "readonly": True, "interface": "input", "special": ["uuid"]},
+        "meta": {
+            "hidden": True,
+            "readonly": True,
+            "interface": "input",
+            "special": ["uuid"],
+        },
         "schema": {"is_primary_key": True, "length": 36, "has_auto_increment": False},
     }
 
@@ -53,7 +58,10 @@ def build_rich_schema(http: Http, vendor: str) -> None:
     """Create the schema on an empty Directus (``vendor``: ``postgres`` or ``mysql``)."""
 
     def collection(name: str, fields: list[dict[str, Any]] | None, **meta: Any) -> None:
-        body: dict[str, Any] = {"collection": name, "meta": {"collection": name, **meta}}
+        body: dict[str, Any] = {
+            "collection": name,
+            "meta": {"collection": name, **meta},
+        }
         if fields is None:
             body["schema"] = None  # a folder
         else:
@@ -61,7 +69,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
             body["fields"] = fields
         _ok(http("POST", "/collections", json=body), f"collection {name}")
 
-    def field(coll: str, name: str, type_: str, schema: Any = None, **meta: Any) -> None:
+    def field(
+        coll: str, name: str, type_: str, schema: Any = None, **meta: Any
+    ) -> None:
         body: dict[str, Any] = {"field": name, "type": type_, "meta": meta or {}}
         if schema is not None:
             body["schema"] = schema
@@ -69,8 +79,14 @@ def build_rich_schema(http: Http, vendor: str) -> None:
             body["schema"] = {}
         _ok(http("POST", f"/fields/{coll}", json=body), f"field {coll}.{name}")
 
-    def relation(coll: str, fld: str, related: str | None, schema: Any = None, **meta: Any) -> None:
-        body: dict[str, Any] = {"collection": coll, "field": fld, "related_collection": related}
+    def relation(
+        coll: str, fld: str, related: str | None, schema: Any = None, **meta: Any
+    ) -> None:
+        body: dict[str, Any] = {
+            "collection": coll,
+            "field": fld,
+            "related_collection": related,
+        }
         body["meta"] = meta
         if schema is not None:
             body["schema"] = schema
@@ -78,7 +94,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
 
     # folders: content > library (nested), and an empty one
     collection("content", None, icon="folder", note="Everything editors write", sort=1)
-    collection("library", None, icon="folder", group="content", collapse="closed", sort=2)
+    collection(
+        "library", None, icon="folder", group="content", collapse="closed", sort=2
+    )
     collection("archive_folder", None, icon="inventory", hidden=True, sort=3)
 
     # authors: one field of (almost) every type, with defaults, unique and indexed columns
@@ -102,7 +120,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
           options={"choices": [{"text": "Draft", "value": "draft"},
                                {"text": "Archived", "value": "archived"}]},
           display_options={"showAsDot": True})  # fmt: skip
-    field("authors", "bio", "text", None, interface="input-rich-text-html", width="full")
+    field(
+        "authors", "bio", "text", None, interface="input-rich-text-html", width="full"
+    )
     field("authors", "age", "integer", {"default_value": 18}, interface="input")
     field("authors", "rating", "float", {"default_value": 2.5}, interface="input")
     field("authors", "balance", "decimal", {"numeric_precision": 10, "numeric_scale": 2,
@@ -112,14 +132,30 @@ def build_rich_schema(http: Http, vendor: str) -> None:
           interface="boolean", special=["cast-boolean"], display="boolean")  # fmt: skip
     field("authors", "birthday", "date", None, interface="datetime")
     field("authors", "last_seen", "dateTime", None, interface="datetime", readonly=True)
-    field("authors", "wake", "time", {"default_value": "07:30:00"}, interface="datetime")
+    field(
+        "authors", "wake", "time", {"default_value": "07:30:00"}, interface="datetime"
+    )
     field("authors", "created", "timestamp", None, special=["date-created", "cast-timestamp"],
           interface="datetime", readonly=True, hidden=True)  # fmt: skip
     field("authors", "settings", "json", {"default_value": {"a": 1, "b": [True, None]}},
           special=["cast-json"], interface="input-code", options={"language": "json"})  # fmt: skip
     field("authors", "labels", "csv", None, special=["cast-csv"], interface="tags")
-    field("authors", "secret", "hash", None, special=["hash", "conceal"], interface="input-hash")
-    field("authors", "uid", "uuid", {"is_unique": True}, special=["uuid"], interface="input")
+    field(
+        "authors",
+        "secret",
+        "hash",
+        None,
+        special=["hash", "conceal"],
+        interface="input-hash",
+    )
+    field(
+        "authors",
+        "uid",
+        "uuid",
+        {"is_unique": True},
+        special=["uuid"],
+        interface="input",
+    )
     field("authors", "avatar_raw", "binary", None, interface="input")
     field("authors", "color", "string", {"max_length": 7}, interface="select-color",
           conditions=[{"name": "hide", "rule": {"active": {"_eq": False}}, "hidden": True}])  # fmt: skip
@@ -135,7 +171,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
     field("categories", "sort", "integer", None, hidden=True, interface="input")
     field("categories", "parent", "string", {"max_length": 32}, special=["m2o"],
           interface="select-dropdown-m2o", options={"template": "{{name}}"})  # fmt: skip
-    field("categories", "children", "alias", None, special=["o2m"], interface="list-o2m")
+    field(
+        "categories", "children", "alias", None, special=["o2m"], interface="list-o2m"
+    )
     relation("categories", "parent", "categories", {"on_delete": "SET NULL"},
              one_field="children", sort_field="sort", one_deselect_action="nullify")  # fmt: skip
 
@@ -146,15 +184,38 @@ def build_rich_schema(http: Http, vendor: str) -> None:
           translations=[{"language": "fr-FR", "translation": "Titre"}])  # fmt: skip
     field("articles", "meta_group", "alias", None, special=["alias", "no-data", "group"],
           interface="group-detail", options={"start": "closed"})  # fmt: skip
-    field("articles", "summary", "text", None, interface="input-multiline", group="meta_group")
+    field(
+        "articles",
+        "summary",
+        "text",
+        None,
+        interface="input-multiline",
+        group="meta_group",
+    )
     field("articles", "notice", "alias", None, special=["alias", "no-data"],
           interface="presentation-notice", options={"text": "Read me"}, group="meta_group")  # fmt: skip
     field("articles", "divider", "alias", None, special=["alias", "no-data"],
           interface="presentation-divider", options={"title": "Relations"})  # fmt: skip
-    field("articles", "author", "integer", None, special=["m2o"], interface="select-dropdown-m2o")
-    relation("articles", "author", "authors", {"on_delete": "CASCADE"}, one_field="articles")
+    field(
+        "articles",
+        "author",
+        "integer",
+        None,
+        special=["m2o"],
+        interface="select-dropdown-m2o",
+    )
+    relation(
+        "articles", "author", "authors", {"on_delete": "CASCADE"}, one_field="articles"
+    )
     field("authors", "articles", "alias", None, special=["o2m"], interface="list-o2m")
-    field("articles", "editor", "uuid", None, special=["m2o"], interface="select-dropdown-m2o")
+    field(
+        "articles",
+        "editor",
+        "uuid",
+        None,
+        special=["m2o"],
+        interface="select-dropdown-m2o",
+    )
     relation("articles", "editor", "directus_users", {"on_delete": "SET NULL"})
     field("articles", "cover", "uuid", None, special=["file"], interface="file-image")
     relation("articles", "cover", "directus_files", {"on_delete": "SET NULL"})
@@ -214,7 +275,13 @@ def build_rich_schema(http: Http, vendor: str) -> None:
           interface="select-dropdown")  # fmt: skip
     collection("articles_translations", [_pk_int()], hidden=True)
     field("articles_translations", "articles_id", "uuid", None, hidden=True)
-    field("articles_translations", "languages_code", "string", {"max_length": 32}, hidden=True)
+    field(
+        "articles_translations",
+        "languages_code",
+        "string",
+        {"max_length": 32},
+        hidden=True,
+    )
     field("articles_translations", "headline", "string", None, interface="input")
     field("articles", "translations", "alias", None, special=["translations"],
           interface="translations", options={"languageField": "name"})  # fmt: skip
@@ -229,7 +296,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
           interface="input")  # fmt: skip
     field("site_settings", "maintenance", "boolean", {"default_value": False},
           special=["cast-boolean"], interface="boolean")  # fmt: skip
-    collection("events", [_pk_int()], sort_field="position", icon="event", color="#FF0000")
+    collection(
+        "events", [_pk_int()], sort_field="position", icon="event", color="#FF0000"
+    )
     field("events", "position", "integer", None, hidden=True)
     field("events", "starts", "dateTime", {"is_indexed": True}, interface="datetime")
     field("events", "place", "string", {"max_length": 120, "is_nullable": False,
@@ -239,7 +308,9 @@ def build_rich_schema(http: Http, vendor: str) -> None:
     field("directus_users", "nickname", "string", {"max_length": 50}, interface="input")
     field("directus_users", "favorite_article", "uuid", None, special=["m2o"],
           interface="select-dropdown-m2o")  # fmt: skip
-    relation("directus_users", "favorite_article", "articles", {"on_delete": "SET NULL"})
+    relation(
+        "directus_users", "favorite_article", "articles", {"on_delete": "SET NULL"}
+    )
     field("directus_users", "is_editor", "boolean", {"default_value": False},
           special=["cast-boolean"], interface="boolean")  # fmt: skip
 

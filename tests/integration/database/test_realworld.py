@@ -27,7 +27,9 @@ def _manifest() -> list[tuple[str, str]]:
     if not path.is_file():
         return [("corpus-missing", "")]
     with path.open(encoding="utf-8") as fh:
-        return [(row["db"], row["vendor"]) for row in csv.DictReader(fh, delimiter="\t")]
+        return [
+            (row["db"], row["vendor"]) for row in csv.DictReader(fh, delimiter="\t")
+        ]
 
 
 def _hash(snapshot: dict, version: str) -> str | None:
@@ -65,7 +67,9 @@ def test_realworld_database_snapshot_equals_directus(
     finally:
         target.close()
 
-    assert json.dumps(snapshot, ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)
+    assert json.dumps(snapshot, ensure_ascii=False) == json.dumps(
+        expected, ensure_ascii=False
+    )
     assert _hash(snapshot, "12.4.1") == _hash(expected, "12.4.1")
     # the version comes from the evidence in the database: its migrations end where 12.4.1's do
     assert "directus_migrations ends at 20260909A" in target.version_source
