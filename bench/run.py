@@ -35,14 +35,15 @@ TARGET_VS_LOAD = 3.0
 
 
 def run_process(cmd: list[str], stdout: Path, stderr: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run one whole process: wall seconds, peak RSS (MB) of that process alone, exit code."""
+    """Run one whole process: wall and CPU seconds, peak RSS (MB) of that process alone, exit code."""
     with stdout.open("wb") as out, stderr.open("wb") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"s": wall, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"s": wall, "cpu": cpu, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode}
 
 
 def compare(ref: bytes, got: bytes) -> str:
@@ -73,8 +74,9 @@ def compare(ref: bytes, got: bytes) -> str:
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [r for r in runs if r["rc"] == 0]
     if not ok:
-        return {"s": None, "mb": None, "rc": runs[-1]["rc"]}
-    return {"s": statistics.median(r["s"] for r in ok), "mb": max(r["mb"] for r in ok), "rc": 0,
+        return {"s": None, "cpu": None, "mb": None, "rc": runs[-1]["rc"]}
+    return {"s": statistics.median(r["s"] for r in ok), "cpu": statistics.median(r["cpu"] for r in ok),
+            "mb": max(r["mb"] for r in ok), "rc": 0,
             "all_s": [round(r["s"], 3) for r in ok]}
 
 
@@ -95,7 +97,8 @@ def bench_pair(folder: Path, fmt: str, runs: int, out: Path, with_drift: bool) -
             r = run_process(cmd, out / f"{tag}.{name}.out", out / f"{tag}.{name}.err")
             results[name].append(r)
             secs = f"{r['s']:.2f}s" if r["rc"] == 0 else f"exit {r['rc']}"
-            print(f"  {tag} run {i + 1}/{runs} {name:8s} {secs:>8s} {r['mb']:7.0f} MB", file=sys.stderr, flush=True)
+            print(f"  {tag} run {i + 1}/{runs} {name:8s} {secs:>8s} cpu {r['cpu']:6.2f}s {r['mb']:6.0f} MB",
+                  file=sys.stderr, flush=True)
             if r["rc"] != 0:
                 msg = (out / f"{tag}.{name}.err").read_text(errors="replace").strip().splitlines()[-1:]
                 print(f"    {name} failed: {msg[0] if msg else '(no message)'}", file=sys.stderr)
@@ -123,15 +126,17 @@ def fmt_num(x: float | None, spec: str = ".2f") -> str:
 def report(rows: list[dict[str, Any]], quick: bool) -> tuple[str, list[dict[str, Any]]]:
     lines = [
         "| pair | input | Directus s | drift s | load-only s | drift/Directus | drift/load | "
-        "Directus MB | drift MB | load MB | drift output |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "drift/Directus (CPU s) | Directus MB | drift MB | load MB | drift output |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in rows:
         d, g, l = r["directus"], r.get("drift", {}), r.get("load", {})
         lines.append(
             f"| {r['collections']}x{r['fields']} | {r['format']} | {fmt_num(d['s'])} | {fmt_num(g.get('s'))} | "
             f"{fmt_num(l.get('s'))} | {fmt_num(ratio(g.get('s'), d['s']), '.3f')} | "
-            f"{fmt_num(ratio(g.get('s'), l.get('s')))} | {fmt_num(d['mb'], '.0f')} | "
+            f"{fmt_num(ratio(g.get('s'), l.get('s')))} | "
+            f"{fmt_num(ratio(g.get('cpu'), d['cpu']), '.3f')} ({fmt_num(g.get('cpu'))}/{fmt_num(d['cpu'])}) | "
+            f"{fmt_num(d['mb'], '.0f')} | "
             f"{fmt_num(g.get('mb'), '.0f')} | {fmt_num(l.get('mb'), '.0f')} | {r.get('output', '-')} |"
         )
     checks: list[dict[str, Any]] = []
@@ -207,7 +212,7 @@ def main() -> None:
     out = common.OUT
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    t0 = time.perf_counter()
+    t0, load0 = time.perf_counter(), os.getloadavg()[0]
     for n in sizes:
         print(f"generating {n}x{a.fields} (seed {a.seed})", file=sys.stderr, flush=True)
         folder = gen_snapshots.generate(n, a.fields, a.seed, yaml="yaml" in formats)
@@ -219,7 +224,7 @@ def main() -> None:
     table, checks = report(rows, a.quick)
     head = (f"drift diff vs Directus {common.DIRECTUS_VERSION} (Node {common.NODE_VERSION}); "
             f"median of {runs} whole-process run(s); {os.cpu_count()} CPUs; "
-            f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            f"load average at start {load0:.2f}; {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
     text = head + "\n" + table + "\n"
     if a.profile and not a.directus_only:
         n = 1000 if 1000 in sizes else sizes[0]
