@@ -224,7 +224,8 @@ class GitHubAPI:
 def _quote_path(path: str) -> str:
     from urllib.parse import quote
 
-    return quote(path.lstrip("/"), safe="/")
+    # One path segment, as Octokit sends it (GitHub decodes %2F in the contents path).
+    return quote(path.lstrip("/"), safe="")
 
 
 def _path_of(url: str) -> str:
