@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
+import math
 import re
 from array import array
 from typing import Any
@@ -59,9 +60,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 __all__ = [
     "HAVE_LIBYAML",
-    "JSDate",
     "MAX_ALIAS_NODES",
     "MAX_DEPTH",
+    "JSDate",
     "decode_yaml_bytes",
     "dump_yaml",
     "load_yaml",
@@ -124,12 +125,8 @@ def _parse_int(text: str) -> int | float | None:
         return None
     sign = -1 if text[0] == "-" else 1
     body = text[1:] if text[0] in "+-" else text
-    if body[:2] == "0b":
-        value = int(body[2:], 2)
-    elif body[:2] == "0x":
-        value = int(body[2:], 16)
-    elif body[:2] == "0o":
-        value = int(body[2:], 8)
+    if body[:2] in ("0b", "0x", "0o"):
+        value = int(body, 0)
     else:
         digits = body.lstrip("0")
         if len(digits) > 400:  # far beyond the largest double: parseInt gives Infinity
@@ -441,7 +438,7 @@ _MERGE = object()
 class _Span:
     """Where a collection used as a mapping key starts and ends."""
 
-    __slots__ = ("start_mark", "end_mark")
+    __slots__ = ("end_mark", "start_mark")
 
     def __init__(self, start_mark: Any, end_mark: Any) -> None:
         self.start_mark = start_mark
@@ -452,8 +449,18 @@ class _Frame:
     """An open collection while the event stream is read."""
 
     __slots__ = (
-        "is_map", "flow", "depth", "anchor", "tag", "mark", "value", "size",
-        "key", "key_at", "overridable", "has_index",
+        "anchor",
+        "depth",
+        "flow",
+        "has_index",
+        "is_map",
+        "key",
+        "key_at",
+        "mark",
+        "overridable",
+        "size",
+        "tag",
+        "value",
     )
 
     def __init__(self, is_map: bool, flow: bool, depth: int, anchor: Any, tag: Any, mark: Any) -> None:
@@ -604,7 +611,7 @@ class _Builder:
                 if name not in self.anchors:
                     if name in self.open_anchors:
                         raise _LoadError(event.start_mark, f'alias "{name}" refers to a node that contains it')
-                    raise _LoadError(event.start_mark, f'unidentified alias "{name}"')
+                    raise _LoadError(event.end_mark, f'unidentified alias "{name}"')
                 if top is not None:
                     self._check_depth(top, False, event, False)
                 anchored, size = self.anchors[name]
@@ -701,27 +708,19 @@ class _Builder:
 
     @staticmethod
     def _check_tag(tag: str, kind: str, mark: Any) -> None:
-        expected = _KIND_OF_TAG.get(tag)
-        if expected is None:
+        # js-yaml looks the tag up among the types of the node's kind: a standard tag of
+        # another kind is as unknown as a made-up one
+        if _KIND_OF_TAG.get(tag) != kind:
             raise _LoadError(mark, f"unknown tag !<{tag}>")
-        if expected != kind:
-            raise _LoadError(
-                mark, f'unacceptable node kind for !<{tag}> tag; it should be "{expected}", not "{kind}"'
-            )
 
     def _tagged_scalar(self, event: Any) -> Any:
         tag = event.tag
         empty = not event.value and not event.style
         expected = _KIND_OF_TAG.get(tag)
-        if expected is None:
-            raise _LoadError(event.start_mark, f"unknown tag !<{tag}>")
-        if expected != "scalar":
-            if empty:
-                return _empty_collection(tag)
-            raise _LoadError(
-                event.start_mark,
-                f'unacceptable node kind for !<{tag}> tag; it should be "{expected}", not "scalar"',
-            )
+        if expected is None or (expected != "scalar" and not empty):
+            raise _LoadError(event.end_mark, f"unknown tag !<{tag}>")
+        if expected != "scalar":  # an empty node with a collection tag
+            return _empty_collection(tag)
         try:
             return _construct_scalar(tag, None if empty else event.value)
         except _Unresolved:
@@ -751,6 +750,53 @@ def decode_yaml_bytes(data: bytes, source: str) -> str:
         ) from None
 
 
+_SURROGATE_PAIR_ESCAPE_RE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _join_surrogate_escapes(text: str, quote: int) -> str:
+    """``text`` with the surrogate-pair escapes of the double-quoted scalar at ``quote`` joined."""
+    parts = [text[: quote + 1]]
+    i = last = quote + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            m = _SURROGATE_PAIR_ESCAPE_RE.match(text, i)
+            if m:
+                high, low = int(m.group(1), 16), int(m.group(2), 16)
+                parts.append(text[last:i])
+                parts.append(f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}")
+                i = last = m.end()
+                continue
+            i += 2
+            continue
+        if ch == '"':
+            break
+        i += 1
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _build(text: str) -> Any:
+    # libyaml refuses "\uD83D\uDE00"-style escapes (a UTF-16 surrogate pair) that js-yaml reads
+    # as one character: such a scalar is rewritten with one "\U0001F600" escape and read again.
+    for _attempt in range(100):
+        try:
+            return _Builder(_parser(text)).run()
+        except MarkedYAMLError as exc:
+            mark = exc.context_mark
+            if (
+                exc.problem != "found invalid Unicode character escape code"
+                or mark is None
+                or text[mark.index : mark.index + 1] != '"'
+            ):
+                raise
+            fixed = _join_surrogate_escapes(text, mark.index)
+            if fixed == text:
+                raise
+            text = fixed
+    return _Builder(_parser(text)).run()
+
+
 def _parser(text: str) -> Any:
     if _CParser is not None:
         return _CParser(text)
@@ -774,7 +820,7 @@ def load_yaml(text: str | bytes, source: str) -> Any:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the values built are acyclic: collection passes would only cost time
     try:
-        return _Builder(_parser(text)).run()
+        return _build(text)
     except _LoadError as exc:
         mark = exc.mark
         raise InputError(f"{source}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}") from None
@@ -890,7 +936,7 @@ def _fold(string: str, width: int) -> str:
 def _indent_block(string: str, indent: int) -> str:
     pad = " " * indent
     out = "\n".join(pad + line if line else line for line in string.split("\n"))
-    return out[:-1] if out.endswith("\n") else out
+    return out.removesuffix("\n")
 
 
 def _block_header(string: str) -> str:
@@ -980,7 +1026,7 @@ def _scalar(value: Any, level: int) -> str:
 
 
 def _float_repr(x: float) -> str:
-    if x != x:
+    if math.isnan(x):
         return ".nan"
     if x == float("inf"):
         return ".inf"
