@@ -71,7 +71,7 @@ def run_cli(case: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "drift", "diff", str(d / "current.json"), str(d / "desired.json"),
          "--format", "json", *extra],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
 
 
