@@ -43,6 +43,7 @@ class Seen:
     path: str
     content_type: str
     size: int
+    query: str = ""
 
 
 class FaultProxy:
@@ -63,9 +64,9 @@ class FaultProxy:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                path = urlsplit(self.path).path
+                path, query = urlsplit(self.path).path, urlsplit(self.path).query
                 with proxy.lock:
-                    proxy.seen.append(Seen(self.command, path, self.headers.get("Content-Type", ""), len(body)))
+                    proxy.seen.append(Seen(self.command, path, self.headers.get("Content-Type", ""), len(body), query))
                     rule = next((r for r in proxy.rules if r.matches(self.command, path)), None)
                     if rule is not None and rule.times is not None:
                         rule.times -= 1
