@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from drift.plan import risk as _risk
 from drift.plan.model import SECTIONS, Change, Plan
 from drift.render import common as c
-from drift.snapshot.js import js_json, utf16_len
+from drift.snapshot.js import js_json
 
 RISK_BADGES = {
     _risk.DESTRUCTIVE: "🔴 destructive",
@@ -34,6 +34,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
 _ISSUE_REF = re.compile(r"#(?=\d)")
 _BACKTICKS = re.compile(r"`+")
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units (what JavaScript and GitHub's limit count), at C speed."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 # -- escaping ------------------------------------------------------------------------------
@@ -173,16 +178,18 @@ def _ignored(plan: Plan, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
-def _sql(plan: Plan, budget: int | None) -> str:
-    groups = c.sql_groups(plan)
-    if not groups:
-        return ""
+def _sql_body(plan: Plan) -> str:
     body_lines = []
-    for label, stmts in groups:
+    for label, stmts in c.sql_groups(plan):
         if label:
             body_lines.append(f"-- {c.safe(label)}")
         body_lines.extend(c.statement_text(s) for s in stmts)
-    body = "\n".join(body_lines)
+    return "\n".join(body_lines)
+
+
+def _sql(body: str, budget: int | None) -> str:
+    if not body:
+        return ""
     note = ""
     if budget is not None and utf16_len(body) > budget:
         body = _cut_lines(body, budget)
@@ -190,8 +197,7 @@ def _sql(plan: Plan, budget: int | None) -> str:
     return "**SQL that would run**\n\n" + code_block(body, "sql") + note
 
 
-def _details(plan: Plan, budget: int | None) -> str:
-    body = js_json(plan.payload(), indent=2)
+def _details(body: str, budget: int | None) -> str:
     note = ""
     if budget is not None and utf16_len(body) > budget:
         body = _cut_lines(body, budget)
@@ -243,8 +249,33 @@ class MarkdownResult:
     truncated: bool
 
 
+class _Cache:
+    """Pieces computed once per document, however many times it is fitted."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._rows: dict[bool, list[str]] = {}
+        self._sql: str | None = None
+        self._json: str | None = None
+
+    def rows(self, riskiest_first: bool) -> list[str]:
+        if riskiest_first not in self._rows:
+            self._rows[riskiest_first] = _change_rows(self.plan, riskiest_first)
+        return self._rows[riskiest_first]
+
+    def sql(self) -> str:
+        if self._sql is None:
+            self._sql = _sql_body(self.plan)
+        return self._sql
+
+    def json(self) -> str:
+        if self._json is None:
+            self._json = js_json(self.plan.payload(), indent=2)
+        return self._json
+
+
 def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: int | None, banner: int | None,
-              sql: int | None | bool, details: int | None | bool) -> str:
+              sql: int | None | bool, details: int | None | bool, cache: _Cache) -> str:
     parts: list[str] = []
     if title:
         parts.append("### " + escape(title))
@@ -261,7 +292,7 @@ def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: i
         if b:
             parts.append(b)
         parts.append(_counts_table(plan))
-        all_rows = _change_rows(plan, riskiest_first=rows is not None and rows < len(plan.changes))
+        all_rows = cache.rows(rows is not None and rows < len(plan.changes))
         shown = all_rows if rows is None else all_rows[:rows]
         table = _TABLE_HEAD + "\n" + "\n".join(shown)
         if len(shown) < len(all_rows):
@@ -273,13 +304,13 @@ def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: i
         parts.append(ign)
     if plan.has_changes:
         if sql is not False:
-            s = _sql(plan, None if sql is True else sql)
+            s = _sql(cache.sql(), None if sql is True else sql)
             if s:
                 parts.append(s)
-        elif c.sql_groups(plan):
+        elif cache.sql():
             parts.append("*SQL preview omitted to fit; see the job summary.*")
         if details is not False:
-            parts.append(_details(plan, None if details is True else details))
+            parts.append(_details(cache.json(), None if details is True else details))
         else:
             parts.append("*Full diff omitted to fit; see the job summary or `drift diff --format json`.*")
     parts.append(_footer(plan))
@@ -289,9 +320,11 @@ def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: i
 def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | None = None, details: bool = True,
                       schema_file: str | None = None) -> MarkdownResult:
     """The Markdown and whether it had to be cut to fit ``max_chars``."""
+    cache = _Cache(plan)
+
     def build(rows: int | None = None, banner: int | None = None, sql: int | None | bool = True,
               det: int | None | bool = details) -> str:
-        return _assemble(plan, title, schema_file, rows=rows, banner=banner, sql=sql, details=det)
+        return _assemble(plan, title, schema_file, rows=rows, banner=banner, sql=sql, details=det, cache=cache)
 
     text = build()
     if max_chars is None or utf16_len(text) <= max_chars:
@@ -307,7 +340,7 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
                 return MarkdownResult(text, True)
     # 2. the same for the SQL
     base = build(det=False, sql=False)
-    if c.sql_groups(plan):
+    if cache.sql():
         spare = max_chars - utf16_len(base) - 400
         if spare > 1000:
             text = build(det=False, sql=spare)

@@ -77,7 +77,7 @@ def _fingerprint(ch: Change) -> str:
 
 def _location(ch: Change, schema_file: str, locate: Mapping[Any, int] | None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": schema_file}}
-    line = line_for(dict(locate), ch.section, ch.collection, ch.field) if locate else None
+    line = line_for(locate, ch.section, ch.collection, ch.field) if locate else None
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     return {

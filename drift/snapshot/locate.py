@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 SECTIONS = ("collections", "fields", "systemFields", "relations")
 EntityKey = tuple[str, str, "str | None"]
@@ -262,7 +262,7 @@ def locate_file(path: str | Path) -> dict[EntityKey, int]:
     return locate_entities(text, p.suffix.lower() == ".json")
 
 
-def line_for(locations: dict[EntityKey, int], section: str, collection: str | None, field: str | None) -> int | None:
+def line_for(locations: Mapping[Any, int], section: str, collection: str | None, field: str | None) -> int | None:
     """The line of an entity, else of its collection (a dropped field still has its table)."""
     if collection is None:
         return None
