@@ -276,6 +276,8 @@ class _Cache:
 
 def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: int | None, banner: int | None,
               sql: int | None | bool, details: int | None | bool, cache: _Cache) -> str:
+    """``sql``/``details``: True in full, an int cuts to that budget, False leaves out with a note;
+    ``details`` None leaves it out silently (the caller asked for no details)."""
     parts: list[str] = []
     if title:
         parts.append("### " + escape(title))
@@ -309,7 +311,9 @@ def _assemble(plan: Plan, title: str | None, schema_file: str | None, *, rows: i
                 parts.append(s)
         elif cache.sql():
             parts.append("*SQL preview omitted to fit; see the job summary.*")
-        if details is not False:
+        if details is None:
+            pass  # left out on request
+        elif details is not False:
             parts.append(_details(cache.json(), None if details is True else details))
         else:
             parts.append("*Full diff omitted to fit; see the job summary or `drift diff --format json`.*")
@@ -323,7 +327,7 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
     cache = _Cache(plan)
 
     def build(rows: int | None = None, banner: int | None = None, sql: int | None | bool = True,
-              det: int | None | bool = details) -> str:
+              det: int | None | bool = True if details else None) -> str:
         return _assemble(plan, title, schema_file, rows=rows, banner=banner, sql=sql, details=det, cache=cache)
 
     text = build()
@@ -331,6 +335,7 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
         return MarkdownResult(text, False)
 
     # 1. cut the diff JSON to what fits, or drop it
+    drop = False if details else None
     if details:
         without = build(det=False)
         spare = max_chars - utf16_len(without) - 400
@@ -339,11 +344,11 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
             if utf16_len(text) <= max_chars:
                 return MarkdownResult(text, True)
     # 2. the same for the SQL
-    base = build(det=False, sql=False)
+    base = build(det=drop, sql=False)
     if cache.sql():
         spare = max_chars - utf16_len(base) - 400
         if spare > 1000:
-            text = build(det=False, sql=spare)
+            text = build(det=drop, sql=spare)
             if utf16_len(text) <= max_chars:
                 return MarkdownResult(text, True)
     if utf16_len(base) <= max_chars:
@@ -354,7 +359,7 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
     best = None
     while lo <= hi:
         mid = (lo + hi) // 2
-        t = build(rows=mid, banner=banner_items, det=False, sql=False)
+        t = build(rows=mid, banner=banner_items, det=drop, sql=False)
         if utf16_len(t) <= max_chars:
             best, lo = t, mid + 1
         else:
@@ -362,7 +367,7 @@ def markdown_document(plan: Plan, *, title: str | None = None, max_chars: int | 
     if best is not None:
         return MarkdownResult(best, True)
     # 4. last resort: a hard cut at a line boundary
-    t = build(rows=0, banner=5, det=False, sql=False)
+    t = build(rows=0, banner=5, det=drop, sql=False)
     t = _cut_lines(t, max_chars - utf16_len(TRUNCATED_NOTE) - 4) + "\n\n" + TRUNCATED_NOTE + "\n"
     if utf16_len(t) > max_chars:  # a limit smaller than the note itself
         t = _cut_chars(t, max_chars)

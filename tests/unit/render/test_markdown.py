@@ -60,7 +60,8 @@ def test_details_hold_the_exact_payload(pg_plan, directus_pg_diff) -> None:
     assert len(blocks) == 1
     assert json.loads(blocks[0]) == directus_pg_diff
     assert "<details>" in md and "</details>" in md
-    assert "<details>" not in render_markdown(pg_plan, details=False)
+    without = render_markdown(pg_plan, details=False)
+    assert "<details>" not in without and "omitted" not in without  # asked for, not cut
 
 
 def test_sql_blocks(pg_plan) -> None:
@@ -113,6 +114,10 @@ def test_largest_plan_keeps_destructive_banner_when_cut(realworld_cases) -> None
     doc = markdown_document(case.plan, max_chars=5000)
     assert doc.truncated and utf16_len(doc.text) <= 5000
     assert "[!CAUTION]" in doc.text
+    shown = _table_rows(doc.text, "| Section |")
+    assert 0 < len(shown) < len(case.plan.changes)
+    # the riskiest rows survive the cut
+    assert sum("destructive" in row[3] for row in shown) == min(len(shown), len(case.plan.destructive))
 
 
 def test_tiny_limit_still_respected(pg_plan) -> None:
