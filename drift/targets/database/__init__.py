@@ -39,6 +39,7 @@ from drift.targets.database.directus import (
     reference_version,
     system_data,
 )
+from drift.targets.database.apply import DatabaseApply
 from drift.targets.database.plain import plain_snapshot
 from drift.targets.database.reader import Reader
 from drift.targets.database.url import DatabaseURL, check_driver, parse_database_url
@@ -115,7 +116,7 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     return text[:300] or type(orig).__name__
 
 
-class DatabaseTarget:
+class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
     """A SQL database as a drift target (``kind = "database"``)."""
 
     kind = "database"

@@ -1,0 +1,994 @@
+"""Applying a reviewed plan to a database: the SQL it takes, and running it guarded by the hash.
+
+This module owns the database target's ``sql_preview`` and ``apply``. :class:`Compiler` turns a
+plan's diff into statements per change, in the order Directus's ``applyDiff`` uses (spec §4.3:
+new collections parents first with their fields, deleted collections, collection meta, fields in
+diff order, system indexes, relations in diff order) but without its bugs (§9): only a path-less
+``D`` deletes, a ``D`` with a path is an edit, a collection losing its ``schema`` (its table) is
+refused unless destructive changes are allowed, a relation without ``schema`` gets no foreign
+key. Updates are rebuilt as Directus does: the current entity plus the diff's changes
+(deep-diff ``applyChange``), then compared with the current column. DDL comes from :mod:`.ddl`,
+Directus's rows (Directus mode) from :mod:`.meta_rows`.
+
+:class:`DatabaseApply` runs it: one connection, a lock that serialises drift applies on the
+database (``pg_advisory_xact_lock``, MySQL ``GET_LOCK``, SQLite ``BEGIN IMMEDIATE``), a fresh
+snapshot and hash check inside that same transaction (mismatch: :class:`StalePlan`, nothing ran),
+then the statements. PostgreSQL and SQLite run everything in that one transaction. MySQL/MariaDB
+commit DDL statement by statement, so every statement is rendered (and so checked) before the
+first one runs, and a failure names exactly which statements ran and which did not. Afterwards a
+fresh snapshot is diffed against the plan's desired snapshot to report convergence.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+
+from drift import exits
+from drift.diff.engine import snapshot_diff
+from drift.diff.hashing import versioned_hash
+from drift.errors import DestructiveBlocked, DriftError, InputError, StalePlan, TargetError
+from drift.targets.database.catalog import Catalog
+from drift.targets.database.ddl import (
+    ALIAS_TYPES,
+    Emitter,
+    build_column,
+    check_identifier,
+    column_type,
+    default_index_name,
+    is_column,
+    q,
+    server_default,
+)
+from drift.targets.database.meta_rows import MetaRows
+from drift.targets.database.reader import Reader
+
+SECTIONS = ("collections", "fields", "systemFields", "relations")
+LOCK_NAME = "drift:apply"
+_FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+_COLUMN_PROPS = ("data_type", "max_length", "numeric_precision", "numeric_scale")
+
+
+class ApplyFailed(TargetError):
+    """A statement failed; ``report`` says which statements ran and which did not."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+# -- deep-diff applyChange --------------------------------------------------------------------------------
+
+
+def apply_change(target: Any, record: Mapping[str, Any]) -> Any:
+    """deep-diff's ``applyChange(target, true, record)`` on JSON values; returns the target."""
+    path = list(record.get("path") or [])
+    kind = record.get("kind")
+    if not path:
+        if kind in ("N", "E"):
+            return copy.deepcopy(record.get("rhs"))
+        if kind == "D":
+            return None
+        if kind == "A" and isinstance(target, list):
+            _array_change(target, record)
+        return target
+    node = target
+    for i, key in enumerate(path[:-1]):
+        nxt = path[i + 1]
+        if isinstance(node, list):
+            while len(node) <= key:
+                node.append(None)
+            if node[key] is None or not isinstance(node[key], (dict, list)):
+                node[key] = [] if isinstance(nxt, int) else {}
+            node = node[key]
+        else:
+            if not isinstance(node.get(key), (dict, list)):
+                node[key] = [] if isinstance(nxt, int) else {}
+            node = node[key]
+    last = path[-1]
+    if kind == "A":
+        if isinstance(node, list):
+            while len(node) <= last:
+                node.append(None)
+            child = node[last]
+        else:
+            child = node.get(last)
+            if child is None:
+                child = node[last] = []
+        if isinstance(child, list):
+            _array_change(child, record)
+    elif kind in ("N", "E"):
+        if isinstance(node, list):
+            while len(node) <= last:
+                node.append(None)
+        node[last] = copy.deepcopy(record.get("rhs"))
+    elif kind == "D":
+        if isinstance(node, list):
+            if 0 <= last < len(node):
+                node.pop(last)
+        else:
+            node.pop(last, None)
+    return target
+
+
+def _array_change(arr: list[Any], record: Mapping[str, Any]) -> None:
+    item = record.get("item") or {}
+    index = int(record.get("index", 0))
+    if item.get("kind") == "D":
+        if 0 <= index < len(arr):
+            arr.pop(index)
+    elif item.get("kind") in ("N", "E"):
+        while len(arr) <= index:
+            arr.append(None)
+        arr[index] = copy.deepcopy(item.get("rhs"))
+
+
+def rebuild(current: Any, changes: list[Mapping[str, Any]]) -> Any:
+    """The current entity with a diff entry's changes applied (``lhs`` values are never read)."""
+    value = copy.deepcopy(current)
+    for record in changes:
+        value = apply_change(value, record)
+    return value
+
+
+def _first(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    diff = entry.get("diff") or []
+    return diff[0] if diff and isinstance(diff[0], Mapping) else {}
+
+
+def is_create(entry: Mapping[str, Any]) -> bool:
+    first = _first(entry)
+    return first.get("kind") == "N" and not first.get("path")
+
+
+def is_delete(entry: Mapping[str, Any]) -> bool:
+    """Only a path-less ``D`` deletes (a ``D`` at a nested path is an edit)."""
+    first = _first(entry)
+    return first.get("kind") == "D" and not first.get("path")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b or (
+        isinstance(a, (int, float)) and isinstance(b, (int, float))
+        and not isinstance(a, bool) and not isinstance(b, bool) and a == b
+    )
+
+
+# -- the compiler ---------------------------------------------------------------------------------------
+
+
+class Compiler:
+    """Turns a plan's diff into statements on an :class:`Emitter`, change by change."""
+
+    def __init__(
+        self,
+        diff: Mapping[str, list[dict[str, Any]]],
+        current: dict[str, Any],
+        catalog: Catalog,
+        emitter: Emitter,
+        *,
+        vendor: str,
+        directus_mode: bool,
+        desired_vendor: str | None,
+        allow_destructive: bool,
+        pg_unique_constraints: set[str] | None = None,
+        schema: str | None = None,
+    ) -> None:
+        self.diff = {s: [dict(e) for e in (diff.get(s) or [])] for s in SECTIONS}
+        self.current = current
+        self.catalog = catalog
+        self.em = emitter
+        self.op = emitter.op
+        self.vendor = vendor
+        self.native = desired_vendor in (None, vendor)
+        self.directus_mode = directus_mode
+        self.allow_destructive = allow_destructive
+        self.pg_unique = pg_unique_constraints or set()
+        self.meta = MetaRows(catalog, emitter, schema) if directus_mode else None
+        self.cur_collections = {c["collection"]: c for c in current.get("collections") or []}
+        self.cur_fields = {(f["collection"], f["field"]): f for f in current.get("fields") or []}
+        self.cur_relations = {(r["collection"], r["field"]): r for r in current.get("relations") or []}
+        self.tables = set(catalog.tables)
+        self.columns = {(c["table"], c["name"]): c for c in catalog.columns}
+        self.fks = list(catalog.foreign_keys)
+        self.dropped_fks: set[tuple[str, str]] = set()
+        self.new_tables: dict[str, list[dict[str, Any]]] = {}
+        self.notes: list[str] = []
+
+    # -- entry point --------------------------------------------------------------------------------
+    def run(self) -> list[dict[str, Any]]:
+        self.check()
+        self._create_collections()
+        for entry in self.diff["collections"]:
+            if is_delete(entry):
+                with self.em.change(f"collections:{entry['collection']}"):
+                    self._delete_collection(entry)
+        for entry in self.diff["collections"]:
+            if not is_create(entry) and not is_delete(entry):
+                with self.em.change(f"collections:{entry['collection']}"):
+                    self._update_collection(entry)
+        for entry in self.diff["fields"]:
+            key = f"fields:{entry['collection']}.{entry['field']}"
+            with self.em.change(key):
+                if is_create(entry):
+                    self._create_field(entry)
+                elif is_delete(entry):
+                    self._delete_field(entry)
+                else:
+                    self._update_field(entry)
+        for entry in self.diff["systemFields"]:
+            if _first(entry).get("kind") == "E":
+                with self.em.change(f"systemFields:{entry['collection']}.{entry['field']}"):
+                    self._system_field(entry)
+        for entry in self.diff["relations"]:
+            with self.em.change(f"relations:{entry['collection']}.{entry['field']}"):
+                if is_create(entry):
+                    self._create_relation(entry)
+                elif is_delete(entry):
+                    self._delete_relation(entry)
+                else:
+                    self._update_relation(entry)
+        return self.em.steps
+
+    # -- checks before anything -------------------------------------------------------------------------
+    def check(self) -> None:
+        """Everything that can be refused before the first statement."""
+        created = {e["collection"] for e in self.diff["collections"] if is_create(e)}
+        for entry in self.diff["collections"]:
+            name = entry.get("collection")
+            if is_create(entry):
+                check_identifier(name, self.vendor, "collection")
+                rhs = _first(entry).get("rhs") or {}
+                group = (rhs.get("meta") or {}).get("group")
+                if group and group not in self.cur_collections and group not in created:
+                    raise TargetError(
+                        f"collection {name!r} belongs to group {group!r}, which exists neither in the "
+                        "database nor in the plan"
+                    )
+            elif not is_delete(entry):
+                cur = self.cur_collections.get(name)
+                if cur is None:
+                    raise TargetError(f"collection {name!r} is updated by the plan but does not exist")
+                new = rebuild(cur, entry.get("diff") or [])
+                if cur.get("schema") and not (isinstance(new, dict) and new.get("schema")):
+                    if not self.allow_destructive:
+                        raise DestructiveBlocked(
+                            f"the plan turns collection {name!r} into a folder, which drops its table; "
+                            "re-run with --allow-destructive to apply it"
+                        )
+        for entry in self.diff["fields"]:
+            if is_create(entry):
+                check_identifier(entry.get("field"), self.vendor, "field")
+                rhs = _first(entry).get("rhs") or {}
+                if is_column(rhs):
+                    build_column(rhs, self.vendor, native=self.native)
+        for entry in self.diff["relations"]:
+            if is_create(entry):
+                schema = (_first(entry).get("rhs") or {}).get("schema")
+                if schema:
+                    self._fk_parts(entry["collection"], entry["field"], entry.get("related_collection"), schema)
+
+    # -- collections ----------------------------------------------------------------------------------
+    def _create_collections(self) -> None:
+        entries = [e for e in self.diff["collections"] if is_create(e)]
+        created = {e["collection"] for e in entries}
+
+        def roots(e: dict[str, Any]) -> bool:
+            group = ((_first(e).get("rhs") or {}).get("meta") or {}).get("group")
+            return not group or (group in self.cur_collections and group not in created)
+
+        done: set[str] = set()
+
+        def create(level: list[dict[str, Any]]) -> None:
+            for e in level:
+                if e["collection"] in done:
+                    continue
+                done.add(e["collection"])
+                with self.em.change(f"collections:{e['collection']}"):
+                    self._create_collection(e)
+                children = [
+                    c for c in entries
+                    if ((_first(c).get("rhs") or {}).get("meta") or {}).get("group") == e["collection"]
+                ]
+                create(children)
+
+        create([e for e in entries if roots(e)])
+
+    def _create_collection(self, entry: dict[str, Any]) -> None:
+        name = entry["collection"]
+        rhs = _first(entry).get("rhs") or {}
+        field_entries = [f for f in self.diff["fields"] if f.get("collection") == name]
+        self.diff["fields"] = [f for f in self.diff["fields"] if f.get("collection") != name]
+        fields = [copy.deepcopy(_first(f).get("rhs")) for f in field_entries if is_create(f)]
+        fields = [self._uuid_fix(f) for f in fields if isinstance(f, dict)]
+        if rhs.get("schema"):
+            columns = [f for f in fields if is_column(f)]
+            if not columns:
+                raise TargetError(f"collection {name!r} has a table but the plan gives it no columns")
+            self._create_table(name, columns)
+            self.new_tables[name] = columns
+            if self.meta is not None:
+                self.meta.field_rows_for_new_collection(
+                    name, [dict(f["meta"], field=f["field"]) for f in fields if f.get("meta") is not None]
+                )
+        if self.meta is not None:
+            self.meta.create_collection(name, rhs.get("meta"))
+
+    def _uuid_fix(self, field: dict[str, Any]) -> dict[str, Any]:
+        """Directus's fix for ``char(36)`` keys from another vendor (only across vendors)."""
+        schema = field.get("schema") or {}
+        if (
+            not self.native
+            and str(schema.get("data_type")).lower() in ("char", "varchar")
+            and schema.get("max_length") == 36
+            and (schema.get("is_primary_key") or (schema.get("foreign_key_table") and schema.get("foreign_key_column")))
+        ):
+            field = copy.deepcopy(field)
+            field["type"] = "uuid"
+            field["schema"] = {**schema, "data_type": "uuid", "max_length": None}
+        return field
+
+    def _create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+        cols = [build_column(f, self.vendor, native=self.native) for f in columns]
+        kw: dict[str, Any] = {}
+        if self.vendor == "sqlite" and any(
+            (f.get("schema") or {}).get("has_auto_increment") and (f.get("schema") or {}).get("is_primary_key")
+            for f in columns
+        ):
+            kw["sqlite_autoincrement"] = True
+        self.op.create_table(q(name), *cols, **kw)
+        self.tables.add(name)
+        for f in columns:
+            schema = f.get("schema") or {}
+            if schema.get("is_primary_key"):
+                continue
+            if schema.get("is_unique") is True:
+                self._add_unique(name, f["field"])
+            if schema.get("is_indexed") is True:
+                self._add_index(name, f["field"])
+
+    def _delete_collection(self, entry: dict[str, Any]) -> None:
+        name = entry["collection"]
+        cur = self.cur_collections.get(name) or {}
+        has_table = name in self.tables
+        # foreign keys from other tables into this one go first (Directus deletes those relations)
+        for fk in self.fks:
+            if fk["foreign_key_table"] == name and fk["table"] != name:
+                self._drop_fk(fk["table"], fk["column"])
+        if self.meta is not None:
+            for (coll, field), rel in self.cur_relations.items():
+                if rel.get("related_collection") == name and coll != name and rel.get("meta") is not None:
+                    self.meta.delete_relation(coll, field)
+        if has_table:
+            self.op.drop_table(q(name))
+            self.tables.discard(name)
+            for fk in self.fks:
+                if fk["table"] == name:
+                    self.dropped_fks.add((fk["table"], fk["column"]))
+        if self.meta is not None:
+            self.meta.delete_collection(name, had_table=bool(cur.get("schema")) or has_table,
+                                        had_meta=cur.get("meta") is not None)
+
+    def _update_collection(self, entry: dict[str, Any]) -> None:
+        name = entry["collection"]
+        cur = self.cur_collections.get(name)
+        if cur is None:
+            raise TargetError(f"collection {name!r} is updated by the plan but does not exist")
+        new = rebuild(cur, entry.get("diff") or []) or {}
+        if cur.get("schema") and not new.get("schema"):
+            # table → folder: only with consent (checked before anything ran)
+            for fk in self.fks:
+                if fk["foreign_key_table"] == name and fk["table"] != name:
+                    self._drop_fk(fk["table"], fk["column"])
+            if name in self.tables:
+                self.op.drop_table(q(name))
+                self.tables.discard(name)
+            if self.meta is not None:
+                self.meta.delete(  # the folder keeps its collection row, not its fields
+                    "directus_fields", {"collection": name}
+                )
+        elif new.get("schema") and not cur.get("schema"):
+            fields = [f for f in self.diff["fields"] if f.get("collection") == name and is_create(f)]
+            columns = [_first(f).get("rhs") for f in fields if is_column(_first(f).get("rhs") or {})]
+            if not columns:
+                raise TargetError(f"folder {name!r} becomes a table, but the plan gives it no columns")
+            self.diff["fields"] = [f for f in self.diff["fields"] if f not in fields]
+            self._create_table(name, columns)  # type: ignore[arg-type]
+            if self.meta is not None:
+                rhs_fields = [_first(f).get("rhs") or {} for f in fields]
+                self.meta.field_rows_for_new_collection(
+                    name, [dict(f["meta"], field=f["field"]) for f in rhs_fields if f.get("meta") is not None]
+                )
+        if not _same(cur.get("meta"), new.get("meta")):
+            if self.meta is not None:
+                self.meta.update_collection(name, new.get("meta"), existed=cur.get("meta") is not None)
+            else:
+                self.notes.append(f"{name}: collection meta is not stored in a plain database")
+
+    # -- fields -----------------------------------------------------------------------------------------
+    def _create_field(self, entry: dict[str, Any]) -> None:
+        coll, name = entry["collection"], entry["field"]
+        rhs = copy.deepcopy(_first(entry).get("rhs") or {})
+        if coll not in self.tables and is_column(rhs):
+            raise TargetError(f"field {coll}.{name}: collection {coll!r} has no table")
+        if is_column(rhs):
+            column = build_column(rhs, self.vendor, native=self.native)
+            if self.vendor == "sqlite":
+                with self._batch(coll, "auto") as batch:
+                    batch.add_column(column)
+            else:
+                self.op.add_column(q(coll), column)
+            schema = rhs.get("schema") or {}
+            if not schema.get("is_primary_key"):
+                if schema.get("is_unique") is True:
+                    self._add_unique(coll, name)
+                if schema.get("is_indexed") is True:
+                    self._add_index(coll, name)
+        if self.meta is not None:
+            self.meta.create_field(coll, name, rhs.get("meta"))
+        elif rhs.get("meta") is not None:
+            self.notes.append(f"{coll}.{name}: field meta is not stored in a plain database")
+
+    def _delete_field(self, entry: dict[str, Any]) -> None:
+        coll, name = entry["collection"], entry["field"]
+        cur = self.cur_fields.get((coll, name))
+        if (coll, name) in self.columns and coll in self.tables:
+            self._drop_fk(coll, name)
+            if self.vendor == "sqlite":
+                self._sqlite_drop_indexes(coll, name)
+                with self._batch(coll, "auto") as batch:
+                    batch.drop_column(q(name))
+            else:
+                self.op.drop_column(q(coll), q(name))
+        if self.meta is not None:
+            rel = self.cur_relations.get((coll, name))
+            if rel is not None and rel.get("meta") is not None:
+                self.meta.delete_relation(coll, name)
+            if cur is None or cur.get("meta") is not None:
+                self.meta.delete_field(coll, name)
+        # relations of a deleted field go with it, unless the plan creates one (Directus)
+        self.diff["relations"] = [
+            r for r in self.diff["relations"]
+            if not (r.get("collection") == coll and r.get("field") == name
+                    and not any(d.get("kind") == "N" for d in r.get("diff") or []))
+        ]
+
+    def _update_field(self, entry: dict[str, Any]) -> None:
+        coll, name = entry["collection"], entry["field"]
+        cur = self.cur_fields.get((coll, name))
+        if cur is None:
+            raise TargetError(f"field {coll}.{name} is updated by the plan but does not exist")
+        new = rebuild(cur, entry.get("diff") or []) or {}
+        cur_alias = cur.get("type") in ALIAS_TYPES or not cur.get("schema")
+        new_alias = new.get("type") in ALIAS_TYPES or not new.get("schema")
+        if cur_alias != new_alias:
+            raise TargetError(f"field {coll}.{name}: an alias field cannot become a column or the reverse")
+        if not new_alias and not _same(cur.get("schema"), new.get("schema")) or cur.get("type") != new.get("type"):
+            if not new_alias:
+                self._alter_column(coll, name, cur, new)
+        if not _same(cur.get("meta"), new.get("meta")):
+            if self.meta is not None:
+                self.meta.update_field(coll, name, new.get("meta"), existed=cur.get("meta") is not None)
+            else:
+                self.notes.append(f"{coll}.{name}: field meta is not stored in a plain database")
+
+    def _alter_column(self, coll: str, name: str, cur: dict[str, Any], new: dict[str, Any]) -> None:
+        old_s, new_s = cur.get("schema") or {}, new.get("schema") or {}
+        for prop in ("is_primary_key", "has_auto_increment", "is_generated", "generation_expression"):
+            if not _same(old_s.get(prop), new_s.get(prop)) and prop in new_s:
+                raise TargetError(f"field {coll}.{name}: changing {prop} is not supported")
+        type_changed = cur.get("type") != new.get("type") or any(
+            not _same(old_s.get(p), new_s.get(p)) for p in _COLUMN_PROPS
+        )
+        null_changed = "is_nullable" in new_s and old_s.get("is_nullable") is not new_s.get("is_nullable")
+        default_changed = "default_value" in new_s and not _same(old_s.get("default_value"), new_s.get("default_value"))
+        pk = bool(old_s.get("is_primary_key"))
+        if type_changed or null_changed or default_changed:
+            new_type = column_type(new, self.vendor, native=self.native)
+            old_type = column_type(cur, self.vendor, native=True)
+            nullable = new_s.get("is_nullable") is not False
+            default = server_default(new, self.vendor)
+            kw: dict[str, Any] = {"existing_type": old_type}
+            if type_changed:
+                kw["type_"] = new_type
+                if self.vendor == "postgres":
+                    kw["postgresql_using"] = (
+                        f"{self.em.quote(name)}::{new_type.compile(dialect=self.em.dialect)}"
+                    )
+            if self.vendor == "mysql":
+                # MODIFY rewrites the whole column: give every property
+                kw["type_"] = new_type
+                kw["nullable"] = nullable
+                kw["existing_nullable"] = old_s.get("is_nullable") is not False
+                if default_changed:
+                    kw["server_default"] = default if default is not None else None
+                else:
+                    kw["existing_server_default"] = default if default is not None else None
+                kw["existing_autoincrement"] = bool(old_s.get("has_auto_increment"))
+            else:
+                if null_changed:
+                    kw["nullable"] = nullable
+                else:
+                    kw["existing_nullable"] = old_s.get("is_nullable") is not False
+                if default_changed:
+                    kw["server_default"] = default if default is not None else None
+            if self.vendor == "sqlite":
+                with self._batch(coll, "always") as batch:
+                    batch.alter_column(q(name), **kw)
+            else:
+                self.op.alter_column(q(coll), q(name), **kw)
+        if pk:
+            return
+        if "is_unique" in new_s and old_s.get("is_unique") is not new_s.get("is_unique"):
+            if new_s.get("is_unique"):
+                self._add_unique(coll, name)
+            else:
+                self._drop_unique(coll, name)
+        if "is_indexed" in new_s and bool(old_s.get("is_indexed")) is not bool(new_s.get("is_indexed")):
+            if new_s.get("is_indexed"):
+                self._add_index(coll, name)
+            else:
+                self._drop_index(coll, name)
+
+    def _system_field(self, entry: dict[str, Any]) -> None:
+        coll, name = entry["collection"], entry["field"]
+        new = rebuild({"collection": coll, "field": name}, entry.get("diff") or []) or {}
+        wanted = bool((new.get("schema") or {}).get("is_indexed"))
+        col = self.columns.get((coll, name))
+        if col is None:
+            raise TargetError(f"system field {coll}.{name} does not exist")
+        if wanted and not col.get("is_indexed"):
+            self._add_index(coll, name)
+        elif not wanted and col.get("is_indexed"):
+            self._drop_index(coll, name)
+
+    def _batch(self, table: str, recreate: str, **kw: Any) -> Any:
+        """SQLite's copy-and-move rebuild of ``table`` (alembic batch mode), keeping AUTOINCREMENT."""
+        auto = any(
+            (f.get("schema") or {}).get("has_auto_increment") for f in self.new_tables.get(table, [])
+        ) or any(
+            c.get("has_auto_increment") for (t, _), c in self.columns.items() if t == table
+        )
+        table_kwargs = {"sqlite_autoincrement": True} if auto else {}
+        return self.op.batch_alter_table(q(table), recreate=recreate, table_kwargs=table_kwargs, **kw)
+
+    # -- indexes --------------------------------------------------------------------------------------------
+    def _existing_index(self, table: str, column: str, unique: bool) -> str | None:
+        for ix in self.catalog.indexes:
+            if ix.table == table and ix.columns == (column,) and ix.unique == unique and not ix.primary:
+                return ix.name
+        return None
+
+    def _add_unique(self, table: str, column: str) -> None:
+        name = default_index_name("unique", table, column)
+        if self.vendor == "sqlite":
+            self.op.create_index(q(name), q(table), [q(column)], unique=True)
+        else:
+            self.op.create_unique_constraint(q(name), q(table), [q(column)])
+
+    def _drop_unique(self, table: str, column: str) -> None:
+        name = self._existing_index(table, column, unique=True)
+        if name is None:
+            return
+        if self.vendor == "postgres" and name in self.pg_unique:
+            self.op.drop_constraint(q(name), q(table), type_="unique")
+        elif self.vendor == "sqlite" and name.startswith("sqlite_autoindex_"):
+            raise TargetError(
+                f"{table}.{column}: its UNIQUE is part of the table definition; SQLite cannot drop it here"
+            )
+        else:
+            self.op.drop_index(q(name), q(table))
+
+    def _add_index(self, table: str, column: str) -> None:
+        self.op.create_index(q(default_index_name("index", table, column)), q(table), [q(column)])
+
+    def _drop_index(self, table: str, column: str) -> None:
+        name = self._existing_index(table, column, unique=False)
+        if name is not None:
+            self.op.drop_index(q(name), q(table))
+
+    def _sqlite_drop_indexes(self, table: str, column: str) -> None:
+        for ix in self.catalog.indexes:
+            if ix.table == table and column in ix.columns and not ix.primary and not ix.name.startswith("sqlite_"):
+                self.op.drop_index(q(ix.name), q(table))
+
+    # -- relations ------------------------------------------------------------------------------------------
+    def _pk_of(self, table: str) -> str:
+        if table in self.new_tables:
+            for f in self.new_tables[table]:
+                if (f.get("schema") or {}).get("is_primary_key"):
+                    return str(f["field"])
+        pk = self.catalog.single_primary(table)
+        if pk is None:
+            raise TargetError(f"collection {table!r} has no single-column primary key to reference")
+        return pk
+
+    def _fk_parts(self, coll: str, field: str, related: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
+        ref_table = schema.get("foreign_key_table") or related
+        if not ref_table:
+            raise TargetError(f"relation {coll}.{field} has a foreign key without a related collection")
+        ref_col = schema.get("foreign_key_column") or None
+        parts: dict[str, Any] = {"ref_table": str(ref_table), "ref_col": ref_col}
+        for key in ("on_delete", "on_update"):
+            value = schema.get(key)
+            if value is not None and str(value).upper() not in _FK_ACTIONS:
+                raise TargetError(f"relation {coll}.{field}: {key} {str(value)[:40]!r} is not a foreign-key action")
+            parts[key] = str(value).upper() if value is not None else None
+        name = schema.get("constraint_name") or default_index_name("foreign", coll, field)
+        parts["name"] = check_identifier(str(name), self.vendor, "constraint")
+        return parts
+
+    def _add_fk(self, coll: str, field: str, related: Any, schema: Mapping[str, Any]) -> None:
+        p = self._fk_parts(coll, field, related, schema)
+        ref_col = p["ref_col"] or self._pk_of(p["ref_table"])
+        kw = {"ondelete": p["on_delete"], "onupdate": p["on_update"]}
+        if self.vendor == "sqlite":
+            with self._batch(coll, "always") as batch:
+                batch.create_foreign_key(q(p["name"]), q(p["ref_table"]), [q(field)], [q(ref_col)], **kw)
+        else:
+            self.op.create_foreign_key(q(p["name"]), q(coll), q(p["ref_table"]), [q(field)], [q(ref_col)], **kw)
+        self.dropped_fks.discard((coll, field))
+
+    def _drop_fk(self, table: str, column: str) -> None:
+        if (table, column) in self.dropped_fks or table not in self.tables:
+            return
+        fk = next((f for f in self.fks if f["table"] == table and f["column"] == column), None)
+        if fk is None:
+            return
+        self.dropped_fks.add((table, column))
+        if self.vendor == "sqlite":
+            name = f"fk_{table}_{column}_{fk['foreign_key_table']}"
+            with self._batch(
+                table, "always",
+                naming_convention={"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"},
+            ) as batch:
+                batch.drop_constraint(q(name), type_="foreignkey")
+        else:
+            self.op.drop_constraint(q(fk["constraint_name"]), q(table), type_="foreignkey")
+
+    def _create_relation(self, entry: dict[str, Any]) -> None:
+        coll, field = entry["collection"], entry["field"]
+        rhs = _first(entry).get("rhs") or {}
+        related = entry.get("related_collection", rhs.get("related_collection"))
+        if rhs.get("schema"):
+            self._add_fk(coll, field, related, rhs["schema"])
+        if self.meta is not None:
+            self.meta.create_relation(coll, field, related, rhs.get("meta"))
+
+    def _update_relation(self, entry: dict[str, Any]) -> None:
+        coll, field = entry["collection"], entry["field"]
+        cur = self.cur_relations.get((coll, field))
+        if cur is None:
+            raise TargetError(f"relation {coll}.{field} is updated by the plan but does not exist")
+        new = rebuild(cur, entry.get("diff") or []) or {}
+        related = cur.get("related_collection")
+        if not _same(cur.get("schema"), new.get("schema")):
+            if cur.get("schema"):
+                self._drop_fk(coll, field)
+            if new.get("schema"):
+                self._add_fk(coll, field, related, new["schema"])
+        if not _same(cur.get("meta"), new.get("meta")):
+            if self.meta is not None:
+                self.meta.update_relation(coll, field, related, new.get("meta"), existed=cur.get("meta") is not None)
+            else:
+                self.notes.append(f"{coll}.{field}: relation meta is not stored in a plain database")
+
+    def _delete_relation(self, entry: dict[str, Any]) -> None:
+        coll, field = entry["collection"], entry["field"]
+        cur = self.cur_relations.get((coll, field)) or {}
+        self._drop_fk(coll, field)
+        if self.meta is not None and cur.get("meta") is not None:
+            self.meta.delete_relation(coll, field)
+
+
+# -- running it -------------------------------------------------------------------------------------------
+
+
+def _plan_diff(plan: Any) -> dict[str, list[dict[str, Any]]]:
+    diff = getattr(plan, "diff", None)
+    if diff is None and isinstance(plan, Mapping):
+        diff = plan.get("diff")
+    if not isinstance(diff, Mapping) or not all(isinstance(diff.get(s, []), list) for s in SECTIONS):
+        raise InputError("the plan holds no diff (collections, fields, systemFields, relations)")
+    return {s: list(diff.get(s) or []) for s in SECTIONS}
+
+
+def _attr(plan: Any, name: str, default: Any = None) -> Any:
+    if isinstance(plan, Mapping):
+        return plan.get(name, default)
+    return getattr(plan, name, default)
+
+
+def _flat(steps: list[dict[str, Any]]) -> list[str]:
+    return [s for step in steps for s in step["statements"]]
+
+
+def _db_message(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return " ".join(str(orig).split())[:300]
+
+
+def _execute_text(conn: Connection, statement: str) -> None:
+    """Run one rendered statement as it is: straight on the driver's cursor, with no parameters,
+    so no placeholder syntax (``%``, ``?``, ``:x``) inside quoted names or literals is read."""
+    try:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
+    except Exception as exc:  # the driver's own error: wrap it as SQLAlchemy would
+        if isinstance(exc, sa_exc.DBAPIError):
+            raise
+        module = getattr(conn.dialect, "dbapi", None) or getattr(conn.dialect, "loaded_dbapi", None)
+        if module is not None and isinstance(exc, getattr(module, "Error", ())):
+            raise sa_exc.DBAPIError.instance(statement, None, exc, module.Error,
+                                             connection_invalidated=conn.dialect.is_disconnect(exc, None, None)
+                                             ) from exc
+        raise
+
+
+class DatabaseApply:
+    """``sql_preview`` and ``apply`` for :class:`~drift.targets.database.DatabaseTarget`."""
+
+    # provided by DatabaseTarget
+    vendor: str
+    url: Any
+    options: Any
+    engine: Any
+
+    # -- reading inside a given transaction ------------------------------------------------------------
+    def _snapshot_on(self, conn: Connection) -> tuple[dict[str, Any], Any]:
+        from drift.targets.database import Inspection
+        from drift.targets.database.directus import (
+            META_TABLES,
+            DirectusRows,
+            directus_snapshot,
+            is_directus,
+        )
+        from drift.targets.database.plain import plain_snapshot
+
+        target: Any = self
+        reader = Reader(conn)
+        catalog = target._inspect_catalog(reader)
+        rows = None
+        newest = None
+        if is_directus(catalog):
+            rows = DirectusRows(*(target._read_table(reader, t) for t in META_TABLES))
+            if "directus_migrations" in catalog.tables:
+                newest = target._newest_migration(reader)
+        inspection = Inspection(catalog, rows, newest, reader.round_trips)
+        include = list(self.options.include) if self.options.include is not None else None
+        exclude = list(self.options.exclude) if self.options.exclude is not None else None
+        version = target.directus_version(inspection)
+        try:
+            if rows is not None:
+                snap = directus_snapshot(catalog, rows, directus=version, include=include, exclude=exclude,
+                                         exclude_tables=target._exclude_tables())
+            else:
+                snap = plain_snapshot(catalog, directus=version, include=include, exclude=exclude)
+        except ValueError as exc:
+            raise TargetError(str(exc)) from exc
+        return snap, inspection
+
+    def _pg_unique_constraints(self, conn: Connection) -> set[str]:
+        if self.vendor != "postgres":
+            return set()
+        rows = conn.execute(
+            sa.text(
+                "SELECT con.conname FROM pg_constraint con JOIN pg_namespace ns ON ns.oid = con.connamespace "
+                "WHERE con.contype = 'u' AND ns.nspname = ANY(:s)"
+            ),
+            {"s": list(self.url.schemas)},
+        )
+        return {r[0] for r in rows}
+
+    def _compiler(self, plan: Any, conn: Connection, current: dict[str, Any], inspection: Any,
+                  emitter: Emitter, allow_destructive: bool) -> Compiler:
+        desired = _attr(plan, "desired")
+        schema = self.url.schemas[0] if self.vendor == "postgres" and self.url.schemas[0] != "public" else None
+        return Compiler(
+            _plan_diff(plan), current, inspection.catalog, emitter,
+            vendor=self.vendor,
+            directus_mode=inspection.directus_rows is not None,
+            desired_vendor=desired.get("vendor") if isinstance(desired, Mapping) else None,
+            allow_destructive=allow_destructive,
+            pg_unique_constraints=self._pg_unique_constraints(conn),
+            schema=schema,
+        )
+
+    def _open(self) -> Connection:
+        from drift.targets.database import _reason
+
+        try:
+            conn: Connection = self.engine.connect()
+        except sa_exc.DBAPIError as exc:
+            raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
+        return conn
+
+    def _begin(self, conn: Connection) -> None:
+        """Start the apply transaction and take the lock that serialises drift applies."""
+        timeout = max(1, int(self.options.timeout))
+        if self.vendor == "postgres":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{timeout}s'")
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": LOCK_NAME})
+            if self.url.schemas[0] != "public":
+                conn.execute(sa.text("SELECT set_config('search_path', :p, true)"),
+                             {"p": conn.dialect.identifier_preparer.quote_identifier(self.url.schemas[0])})
+        elif self.vendor == "mysql":
+            got = conn.execute(
+                sa.text("SELECT GET_LOCK(CONCAT(:n, ':', DATABASE()), :t)"), {"n": LOCK_NAME, "t": timeout}
+            ).scalar()
+            if got != 1:
+                raise TargetError(f"another drift apply holds the lock on {self.url.describe()} (waited {timeout}s)")
+            conn.commit()
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _release(self, conn: Connection) -> None:
+        if self.vendor == "mysql":
+            try:
+                conn.execute(sa.text("SELECT RELEASE_LOCK(CONCAT(:n, ':', DATABASE()))"), {"n": LOCK_NAME})
+                conn.commit()
+            except sa_exc.DBAPIError:
+                pass
+
+    # -- the protocol ---------------------------------------------------------------------------------------
+    def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
+        """The statements an apply of ``plan`` would run, per change, in order (nothing changes)."""
+        return self._run(plan, allow_destructive=True, dry_run=True, check_hash=False)["steps"]
+
+    def apply(self, plan: Any, *, allow_destructive: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        """Apply exactly the reviewed plan, if the database still has the recorded hash."""
+        diff = _plan_diff(plan)
+        if not any(diff[s] for s in SECTIONS):
+            return {"outcome": "nothing-to-do", "applied": False, "converged": None,
+                    "note": "the plan holds no changes", "statements": [], "ran": [], "not_ran": [],
+                    "exit_code": exits.OK}
+        recorded = _attr(plan, "hash")
+        if not isinstance(recorded, str) or not recorded:
+            raise InputError("the plan holds no recorded hash")
+        graded = _attr(plan, "destructive")
+        if isinstance(graded, list) and graded and not allow_destructive and not dry_run:
+            keys = ", ".join(str(getattr(c, "key", c)) for c in graded[:5])
+            raise DestructiveBlocked(
+                f"the plan has {len(graded)} destructive change(s) ({keys}); re-run with --allow-destructive"
+            )
+        result = self._run(plan, allow_destructive=allow_destructive, dry_run=dry_run, check_hash=True)
+        statements = _flat(result["steps"])
+        report: dict[str, Any] = {
+            "outcome": "dry-run" if dry_run else "applied",
+            "applied": not dry_run,
+            "converged": None,
+            "note": "",
+            "statements": statements,
+            "steps": result["steps"],
+            "ran": [] if dry_run else statements,
+            "not_ran": statements if dry_run else [],
+            "exit_code": exits.OK,
+        }
+        notes = list(result["notes"])
+        if dry_run:
+            notes.insert(0, "hash matches; nothing was changed (dry run)")
+        else:
+            self._converge(plan, report, notes)
+        report["note"] = "; ".join(notes)
+        return report
+
+    def _converge(self, plan: Any, report: dict[str, Any], notes: list[str]) -> None:
+        desired = _attr(plan, "desired")
+        if not isinstance(desired, dict):
+            notes.append("the plan holds no desired snapshot, so convergence was not checked")
+            return
+        try:
+            after = self.snapshot()  # type: ignore[attr-defined]
+            remaining = snapshot_diff(after, desired, _attr(plan, "mode") or "mirror")
+        except DriftError as exc:
+            notes.append(f"applied, but re-reading the database failed: {exc.message}")
+            return
+        ignored = {str(i) for i in (_attr(plan, "ignored") or [])}
+        left = [
+            f"{s}:{e.get('collection')}" + (f".{e.get('field')}" if s != "collections" else "")
+            for s in SECTIONS for e in remaining.get(s) or []
+        ]
+        left = [k for k in left if k.split(":", 1)[1] not in ignored]
+        report["converged"] = not left
+        report["remaining"] = remaining
+        if left:
+            report["exit_code"] = exits.ERROR
+            notes.append(
+                f"{self.url.describe()} still differs from the plan's desired snapshot in {len(left)} "
+                f"entr{'y' if len(left) == 1 else 'ies'} ({', '.join(left[:5])}{', …' if len(left) > 5 else ''})"
+            )
+
+    def _run(self, plan: Any, *, allow_destructive: bool, dry_run: bool, check_hash: bool) -> dict[str, Any]:
+        conn = self._open()
+        vendor = self.vendor
+        try:
+            try:
+                self._begin(conn)
+                current, inspection = self._snapshot_on(conn)
+                if check_hash:
+                    recorded = str(_attr(plan, "hash"))
+                    now = versioned_hash(current, str(current.get("directus", "")))
+                    if now != recorded:
+                        raise StalePlan(
+                            f"{self.url.describe()} changed since the plan was made (schema hash {now[:12]}…, "
+                            f"plan recorded {recorded[:12]}…); nothing was applied — make a new plan"
+                        )
+                online = vendor == "sqlite"
+                emitter = Emitter(conn.dialect, conn if online else None)
+                try:
+                    compiler = self._compiler(plan, conn, current, inspection, emitter, allow_destructive)
+                    try:
+                        steps = compiler.run()
+                    except sa_exc.DBAPIError as exc:  # online (SQLite): a statement failed
+                        ran = _flat(emitter.steps) + list(emitter._current or [])
+                        raise ApplyFailed(
+                            f"a statement failed on {self.url.describe()}: {_db_message(exc)}; the transaction "
+                            "was rolled back, nothing was changed",
+                            {"ran": [], "not_ran": ran, "statements": ran},
+                        ) from None
+                finally:
+                    emitter.close()
+                out = {"steps": steps, "notes": compiler.notes}
+                if dry_run or online:
+                    if dry_run:
+                        conn.rollback()
+                    else:
+                        conn.commit()
+                    return out
+                self._execute(conn, steps)
+                return out
+            except BaseException:
+                try:
+                    conn.rollback()
+                except sa_exc.DBAPIError:
+                    pass
+                raise
+        except sa_exc.DBAPIError as exc:
+            from drift.targets.database import _reason
+
+            raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
+        finally:
+            self._release(conn)
+            conn.close()
+
+    def _execute(self, conn: Connection, steps: list[dict[str, Any]]) -> None:
+        statements = _flat(steps)
+        ran: list[str] = []
+        for i, stmt in enumerate(statements):
+            try:
+                _execute_text(conn, stmt)
+            except sa_exc.DBAPIError as exc:
+                if self.vendor == "mysql":
+                    try:
+                        conn.rollback()
+                    except sa_exc.DBAPIError:
+                        pass
+                    report = {"ran": ran, "not_ran": statements[i:], "statements": statements, "failed": stmt}
+                    raise ApplyFailed(
+                        f"statement {i + 1} of {len(statements)} failed on {self.url.describe()}: "
+                        f"{_db_message(exc)}; statements 1–{i} ran and stay applied (MySQL commits DDL at once), "
+                        f"{len(statements) - i} did not run: {stmt[:200]}",
+                        report,
+                    ) from None
+                lost = isinstance(exc, sa_exc.OperationalError) and conn.invalidated
+                raise ApplyFailed(
+                    f"statement {i + 1} of {len(statements)} failed on {self.url.describe()}"
+                    f"{' (connection lost)' if lost else ''}: {_db_message(exc)}; the transaction was rolled "
+                    "back, nothing was changed",
+                    {"ran": [], "not_ran": statements, "statements": statements, "failed": stmt},
+                ) from None
+            ran.append(stmt)
+            if self.vendor == "mysql":
+                conn.commit()
+        conn.commit()
+
+
+__all__ = ["ApplyFailed", "Compiler", "DatabaseApply", "apply_change", "is_create", "is_delete", "rebuild"]
