@@ -23,7 +23,7 @@ from drift.snapshot.js import utf16_len
 MARKER = "drift:v1"
 COMMENT_LIMIT = 65_536
 _SAFETY = 1_000  # room for the header, status block and footer beyond the Markdown budget
-_HEADER = re.compile(r"<!-- drift:v1 (\{[^\n]*?\}) -->")
+_HEADER = re.compile(r"\A\s*<!-- drift:v1 (\{[^\n]*?\}) -->")  # only the first line counts
 STATUS_OPEN, STATUS_CLOSE = "<!-- drift:status -->", "<!-- /drift:status -->"
 FOOTER_OPEN = "<!-- drift:footer -->"
 _STATUS_BLOCK = re.compile(re.escape(STATUS_OPEN) + r".*?" + re.escape(STATUS_CLOSE), re.DOTALL)
@@ -43,7 +43,7 @@ def render_header(fields: dict[str, Any]) -> str:
 
 def parse_header(body: str) -> dict[str, Any] | None:
     """The header of a drift comment, or None (a body without one, or with an unreadable one)."""
-    m = _HEADER.search(body or "")
+    m = _HEADER.match(body or "")
     if not m:
         return None
     try:
@@ -151,7 +151,8 @@ def with_status(body: str, status: str, text: str) -> str:
     """``body`` with its header's status and its status block replaced."""
     fields = parse_header(body) or {}
     fields["status"] = status
-    new = _HEADER.sub(lambda _m: render_header(fields), body, count=1)
+    m = _HEADER.match(body)
+    new = render_header(fields) + body[m.end():] if m else render_header(fields) + "\n" + body
     if _STATUS_BLOCK.search(new):
         return _STATUS_BLOCK.sub(lambda _m: status_block(text), new, count=1)
     lines = new.split("\n", 1)

@@ -22,7 +22,7 @@ from drift.github.comment import FOOTER_OPEN, header_json, same_content
 ISSUE_MARKER = "drift:issue"
 LABEL = "drift"
 SCHEMA_COLLECTIONS = ("directus_collections", "directus_fields", "directus_relations")
-_HEADER = re.compile(r"<!-- drift:issue (\{[^\n]*?\}) -->")
+_HEADER = re.compile(r"\A\s*<!-- drift:issue (\{[^\n]*?\}) -->")  # only the first line counts
 
 
 @runtime_checkable
@@ -86,7 +86,7 @@ def issue_header(issue_id: str) -> str:
 
 
 def parse_issue_header(body: str) -> dict[str, Any] | None:
-    m = _HEADER.search(body or "")
+    m = _HEADER.match(body or "")
     if not m:
         return None
     try:
