@@ -237,7 +237,8 @@ def summary(change: Change) -> str:
     if not isinstance(value, dict):
         return ""
     schema = value.get("schema")
-    meta = value.get("meta") if isinstance(value.get("meta"), dict) else {}
+    raw_meta = value.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     bits: list[str] = []
     if change.section == "collections":
         bits.append("folder" if schema is None else "table")
