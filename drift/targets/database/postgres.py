@@ -14,7 +14,7 @@ from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
 from drift.targets.database.reader import Reader
-from drift.targets.database.values import driver_value, is_null_text, strip_quotes
+from drift.targets.database.values import converter, is_null_text, strip_quotes
 
 VENDOR = "postgres"
 
@@ -278,9 +278,18 @@ def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     return cat
 
 
-# node-postgres hands these types over as strings: int8, numeric, money
+# node-postgres hands int8, numeric and money over as strings; text-like types, int2/int4/oid and
+# booleans need no conversion; json/jsonb arrive parsed (numbers still to be made JavaScript's)
 _STRING_OIDS = {20, 1700, 790}
-_JSON_OIDS = {114, 3802}
+_PLAIN_OIDS = {16, 21, 23, 25, 26, 1042, 1043, 19, 18}
+
+
+def _kind(oid: int) -> str:
+    if oid in _STRING_OIDS:
+        return "string"
+    if oid in _PLAIN_OIDS:
+        return "plain"
+    return "value"
 
 
 def read_table(
@@ -290,11 +299,7 @@ def read_table(
     delivers them."""
     name = reader.quote(schemas[0]) + "." + reader.quote(table)
     rows, desc = reader.raw(f"SELECT * FROM {name}")
-    cols = [(d[0], getattr(d, "type_code", d[1])) for d in desc]
-    return [
-        {
-            name: driver_value(v, as_string=oid in _STRING_OIDS, as_json=False)
-            for (name, oid), v in zip(cols, row)
-        }
-        for row in rows
-    ]
+    names = [d[0] for d in desc]
+    convert = [converter(_kind(getattr(d, "type_code", d[1]))) for d in desc]
+    pairs = list(zip(names, convert))
+    return [{n: f(v) for (n, f), v in zip(pairs, row)} for row in rows]

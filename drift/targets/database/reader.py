@@ -28,7 +28,8 @@ class Reader:
         """Run ``sql`` (SQLAlchemy ``text`` with ``:name`` parameters); rows as dicts."""
         self.round_trips += 1
         result = self.conn.execute(text(sql), dict(params or {}))
-        return [dict(row) for row in result.mappings()]
+        keys = list(result.keys())
+        return [dict(zip(keys, row)) for row in result.fetchall()]
 
     def raw(self, sql: str) -> tuple[list[tuple[Any, ...]], Sequence[Any]]:
         """Run driver-level SQL (no parameters); rows as tuples plus the DB-API description."""

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from drift.snapshot.js import normalize_number
@@ -122,6 +123,32 @@ def driver_value(value: Any, *, as_string: bool = False, as_json: bool = False) 
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", errors="replace")
     return js_value(value)
+
+
+Converter = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _to_text(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def _to_json(value: Any) -> Any:
+    return driver_value(value, as_json=True)
+
+
+def converter(kind: str) -> Converter:
+    """A per-column converter: ``"plain"`` (strings, small ints, booleans: as they are),
+    ``"string"`` (bigint/numeric: as text), ``"json"`` (parsed JSON text), ``"value"`` (anything
+    else: :func:`driver_value`)."""
+    return {"plain": _identity, "string": _to_text, "json": _to_json}.get(
+        kind, driver_value
+    )
 
 
 def strip_quotes(value: str | None) -> str | None:
