@@ -128,7 +128,7 @@ class GitHubAPI:
         """Seconds to wait before retrying ``resp``, or None when it must not be retried."""
         status = resp.status_code
         if status >= 500:
-            return self.retry.backoff * 2 ** (attempt - 1)
+            return min(self.retry.backoff * 2 ** (attempt - 1), self.retry.max_wait)
         if status not in (403, 429):
             return None
         after = resp.headers.get("retry-after")
@@ -144,7 +144,8 @@ class GitHubAPI:
                 return None
             return max(0.0, reset - time.time()) + 1.0
         if status == 429 or _SECONDARY.search(_message(resp)):
-            return self.retry.secondary_wait * 2 ** (attempt - 1)
+            # at least a minute, then exponential, capped (a server-given wait is never shortened)
+            return min(self.retry.secondary_wait * 2 ** (attempt - 1), max(self.retry.max_wait, self.retry.secondary_wait))
         return None  # a plain permission error
 
     def json(self, method: str, path: str, **kw: Any) -> Any:
