@@ -143,25 +143,52 @@ _TABLE_HEAD = "| Section | Entity | Action | Risk | What changes |\n|---|---|---
 
 
 def _banner(plan: Plan, limit: int | None) -> str:
+    """The caution banner. Changes that share a reason and have no row count are listed together,
+    so a schema file without ``systemFields`` reads as one item, not forty."""
     destructive = plan.destructive
     if not destructive:
         return ""
     total_rows = 0
     counted = 0
-    lines = [f"> [!CAUTION]", f"> **{c.plural(len(destructive), 'destructive change')}**: applying this plan can lose data."]
-    shown = destructive if limit is None else destructive[:limit]
-    for ch in shown:
-        why = "; ".join(escape(c.reason_text(ch, r)) for r in ch.reasons) or "destructive"
-        item = f"> - {c.ACTION_TITLES[ch.action]} {c.ENTITY_NOUNS[ch.section]} {_entity(ch, table=False)}: {why}"
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Change]] = {}
+    items: list[Change | list[Change]] = []  # one change with its row count, or a group
+    for ch in destructive:
         rows = c.rows_for(plan, ch)
         if rows is not None:
-            item += f" — **{escape(c.rows_text(rows))}**"
+            items.append(ch)
             if rows.count is not None and rows.scope == "entity":
                 total_rows += rows.count
                 counted += 1
-        lines.append(item)
-    if len(shown) < len(destructive):
-        lines.append(f"> - … and {len(destructive) - len(shown)} more")
+            continue
+        key = (ch.action, ch.section, tuple(c.reason_text(ch, r) for r in ch.reasons))
+        if key not in groups:
+            groups[key] = []
+            items.append(groups[key])
+        groups[key].append(ch)
+    lines = ["> [!CAUTION]", f"> **{c.plural(len(destructive), 'destructive change')}**: applying this plan can lose data."]
+    shown = items if limit is None else items[:limit]
+    for what in shown:
+        if isinstance(what, Change):
+            ch = what
+            why = "; ".join(escape(c.reason_text(ch, r)) for r in ch.reasons) or "destructive"
+            rows = c.rows_for(plan, ch)
+            item = f"> - {c.ACTION_TITLES[ch.action]} {c.ENTITY_NOUNS[ch.section]} {_entity(ch, table=False)}: {why}"
+            if rows is not None:
+                item += f" — **{escape(c.rows_text(rows))}**"
+            lines.append(item)
+            continue
+        first = what[0]
+        why = "; ".join(escape(c.reason_text(first, r)) for r in first.reasons) or "destructive"
+        if len(what) == 1:
+            names = f"{c.ENTITY_NOUNS[first.section]} {_entity(first, table=False)}"
+        else:
+            listed = ", ".join(_entity(ch, table=False) for ch in what[:10])
+            more = f" and {len(what) - 10} more" if len(what) > 10 else ""
+            names = f"{len(what)} {c.ENTITY_NOUNS[first.section]}s ({listed}{more})"
+        lines.append(f"> - {c.ACTION_TITLES[first.action]} {names}: {why}")
+    if len(shown) < len(items):
+        hidden = sum(1 if isinstance(w, Change) else len(w) for w in items[len(shown):])
+        lines.append(f"> - … and {hidden} more")
     if counted > 1:
         lines.append(f">\n> Rows affected in total: **{total_rows:,}**.")
     return "\n".join(lines)

@@ -124,3 +124,16 @@ def test_tiny_limit_still_respected(pg_plan) -> None:
     for limit in (50, 300, 1500):
         doc = markdown_document(pg_plan, max_chars=limit)
         assert doc.truncated and utf16_len(doc.text) <= limit
+
+
+def test_banner_groups_a_shared_reason(pg_current) -> None:
+    """A schema file without systemFields drops every system index: one banner item, all named."""
+    desired = {k: v for k, v in pg_current.items() if k != "systemFields"}
+    plan = compare(pg_current, desired, DiffOptions())
+    n = len(pg_current["systemFields"])
+    assert n > 3 and len(plan.destructive) == n
+    md = render_markdown(plan)
+    banner = [line for line in md.splitlines() if line.startswith("> - ")]
+    assert len(banner) == 1 and f"{n} system fields" in banner[0] and "systemFields" in banner[0]
+    for entry in pg_current["systemFields"][:10]:
+        assert f"`{entry['collection']}.{entry['field']}`" in banner[0]
