@@ -13,6 +13,8 @@ import json
 import math
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 import yaml
 
 from drift.targets import TargetOptions, open_target
+from tests.conftest import ROOT
 
 DIRECTUS_TABLES = """
 CREATE TABLE directus_collections (
@@ -262,3 +265,31 @@ def test_sqlite_rules(tmp_path: Path) -> None:
     assert "schema" not in a2o and a2o["related_collection"] is None
     assert a2o["meta"]["one_allowed_collections"] == ["categories", "articles"]
     assert list(a2o["meta"]) == sorted(a2o["meta"])
+
+
+def _drift(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drift", *args],
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+
+
+def test_cli_snapshot_then_diff_a_database(tmp_path: Path) -> None:
+    """``drift snapshot DB`` writes a file; ``drift diff DB FILE`` finds it in sync until the
+    database changes."""
+    url = _make(tmp_path / "cli.db", DIRECTUS_TABLES, NOTES)
+    schema = tmp_path / "schema.yaml"
+    proc = _drift("snapshot", url, "-o", str(schema))
+    assert proc.returncode == 0, proc.stderr
+    assert _json(yaml.safe_load(schema.read_text(encoding="utf-8"))) == _json(
+        _snapshot(url)
+    )
+    proc = _drift("diff", url, str(schema), "--exit-code")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    conn = sqlite3.connect(tmp_path / "cli.db")
+    conn.execute("UPDATE directus_fields SET note = 'changed' WHERE field = 'title'")
+    conn.commit()
+    conn.close()
+    proc = _drift("diff", url, str(schema), "--exit-code", "--format", "json")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["diff"]["fields"][0]["field"] == "title"
