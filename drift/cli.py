@@ -80,44 +80,25 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 # -- the commands' work ------------------------------------------------------------------------------
 
 
-def _render_text(plan: Any, console: Console, schema_file: str | None) -> str:
-    from drift.render.text import render_text
-
-    return render_text(plan, color=console.color, verbose=console.verbose)
-
-
-def _render_json(plan: Any, console: Console, schema_file: str | None) -> str:
-    from drift.render.json import render_json
-
-    return render_json(plan)
-
-
-def _render_markdown(plan: Any, console: Console, schema_file: str | None) -> str:
-    from drift.render.markdown import render_markdown
-
-    return render_markdown(plan)
-
-
-def _render_sarif(plan: Any, console: Console, schema_file: str | None) -> str:
-    from drift.render.sarif import render_sarif
-
-    return render_sarif(plan, schema_file=schema_file)
-
-
-FORMATS: dict[str, Callable[[Any, Console, str | None], str]] = {
-    "text": _render_text,
-    "json": _render_json,
-    "markdown": _render_markdown,
-    "sarif": _render_sarif,
-}
-
-
 def render(plan: Any, fmt: str, console: Console, *, schema_file: str | None = None) -> str:
+    """Render with the format's renderer; forced-mismatch warnings go to stderr unless the text
+    rendering already carries them."""
+    from drift.render import RENDERERS, RenderOptions
+
     try:
-        fn = FORMATS[fmt]
+        fn = RENDERERS[fmt]
     except KeyError:
-        raise InputError(f"--format {fmt}: use one of {', '.join(FORMATS)}") from None
-    return fn(plan, console, schema_file)
+        raise InputError(f"--format {fmt}: use one of {', '.join(RENDERERS)}") from None
+    if fmt != "text":
+        for w in plan.warnings:
+            console.warn(w)
+    locate = None
+    if fmt == "sarif" and schema_file:
+        from drift.snapshot.locate import locate_file
+
+        locate = locate_file(schema_file)
+    options = RenderOptions(color=console.color, verbose=console.verbose, schema_file=schema_file, locate=locate)
+    return fn(plan, options)
 
 
 def run_diff(current: str, desired: str, fmt: str, exit_code: bool, engine: str, common: Common, console: Console) -> int:

@@ -73,8 +73,6 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
             sql = getattr(current, "sql_preview", None)
             if sql is not None and plan.has_changes:
                 plan.sql = sql(plan)
-        for w in plan.warnings:
-            console.warn(w)
         return plan
     finally:
         current.close()
