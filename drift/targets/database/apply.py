@@ -40,6 +40,7 @@ from drift.targets.database.ddl import (
     build_column,
     check_identifier,
     column_type,
+    creatable,
     default_index_name,
     is_column,
     q,
@@ -265,7 +266,7 @@ class Compiler:
             if is_create(entry):
                 check_identifier(entry.get("field"), self.vendor, "field")
                 rhs = _first(entry).get("rhs") or {}
-                if is_column(rhs):
+                if self._creatable(rhs):
                     build_column(rhs, self.vendor, native=self.native)
         for entry in self.diff["relations"]:
             if is_create(entry):
@@ -307,7 +308,7 @@ class Compiler:
         fields = [copy.deepcopy(_first(f).get("rhs")) for f in field_entries if is_create(f)]
         fields = [self._uuid_fix(f) for f in fields if isinstance(f, dict)]
         if rhs.get("schema"):
-            columns = [f for f in fields if is_column(f)]
+            columns = [f for f in fields if self._creatable(f)]
             if not columns:
                 raise TargetError(f"collection {name!r} has a table but the plan gives it no columns")
             self._create_table(name, columns)
@@ -318,6 +319,15 @@ class Compiler:
                 )
         if self.meta is not None:
             self.meta.create_collection(name, rhs.get("meta"))
+
+    def _creatable(self, field: dict[str, Any]) -> bool:
+        if creatable(field, self.vendor, native=self.native):
+            return True
+        if is_column(field):
+            note = f"{field.get('collection')}.{field.get('field')}: a column of unknown type is not created"
+            if note not in self.notes:
+                self.notes.append(note)
+        return False
 
     def _uuid_fix(self, field: dict[str, Any]) -> dict[str, Any]:
         """Directus's fix for ``char(36)`` keys from another vendor (only across vendors)."""
@@ -394,7 +404,7 @@ class Compiler:
                 )
         elif new.get("schema") and not cur.get("schema"):
             fields = [f for f in self.diff["fields"] if f.get("collection") == name and is_create(f)]
-            columns = [_first(f).get("rhs") for f in fields if is_column(_first(f).get("rhs") or {})]
+            columns = [_first(f).get("rhs") for f in fields if self._creatable(_first(f).get("rhs") or {})]
             if not columns:
                 raise TargetError(f"folder {name!r} becomes a table, but the plan gives it no columns")
             self.diff["fields"] = [f for f in self.diff["fields"] if f not in fields]
@@ -416,7 +426,7 @@ class Compiler:
         rhs = copy.deepcopy(_first(entry).get("rhs") or {})
         if coll not in self.tables and is_column(rhs):
             raise TargetError(f"field {coll}.{name}: collection {coll!r} has no table")
-        if is_column(rhs):
+        if self._creatable(rhs):
             column = build_column(rhs, self.vendor, native=self.native)
             if self.vendor == "sqlite":
                 with self._batch(coll, "auto") as batch:

@@ -306,9 +306,22 @@ def server_default(field: dict[str, Any], vendor: str) -> Any:
 
 
 def is_column(field: dict[str, Any]) -> bool:
-    """Whether a field is stored in a column (not an alias, not ``unknown``, has ``schema``)."""
-    type_ = field.get("type")
-    return bool(field.get("schema")) and type_ not in ALIAS_TYPES and type_ != "unknown"
+    """Whether a field is stored in a column (has ``schema``, not an alias type)."""
+    return bool(field.get("schema")) and field.get("type") not in ALIAS_TYPES
+
+
+def creatable(field: dict[str, Any], vendor: str, *, native: bool) -> bool:
+    """A column drift can create: any known type, and an ``unknown`` one (which Directus itself
+    skips) when its ``data_type`` is on the vendor's allowlist."""
+    if not is_column(field):
+        return False
+    if field.get("type") != "unknown":
+        return True
+    try:
+        column_type(field, vendor, native=native)
+    except TargetError:
+        return False
+    return True
 
 
 def build_column(field: dict[str, Any], vendor: str, *, native: bool) -> sa.Column[Any]:
