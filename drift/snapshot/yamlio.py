@@ -29,7 +29,16 @@ Representation choices (documented, because JSON cannot carry them):
 * ``-0`` becomes ``0`` on load (the number normalization used everywhere in drift).
 
 Every error is a :class:`drift.errors.InputError` with one line:
-``<source>: line L, column C: <problem>``.
+``<source>: line L, column C: <problem>``. Semantic errors use js-yaml's words (``duplicated
+mapping key``, ``unknown tag !<…>``, ``nesting exceeded maxDepth (100)``); syntax errors use
+libyaml's, at about the same place.
+
+Known differences from js-yaml, none of which a snapshot meets: a double-quoted ``\uD800``
+escape of a lone surrogate is refused (escaped surrogate *pairs* are read); a top-level block
+scalar with an explicit indentation indicator (``|2``) is indented one column differently.
+
+Speed (a 20 MB snapshot, CPU time): about 2 s to load with libyaml (1.4 s of it is libyaml's own
+parsing; PyYAML's ``CSafeLoader`` takes about three times as long) and 0.5 s to dump.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def run(mode: str, stdin: str, timeout: float = 120) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"js-yaml helper failed: {proc.stderr.decode(errors='replace')[:2000]}")
+        raise RuntimeError(f"the js-yaml script failed: {proc.stderr.decode(errors='replace')[:2000]}")
     return proc.stdout.decode("utf-8")
 
 

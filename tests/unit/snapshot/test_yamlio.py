@@ -23,7 +23,7 @@ from drift.snapshot.yamlio import JSDate, dump_yaml, load_yaml
 
 
 def tagged(value: Any) -> Any:
-    """The tagged JSON form the node helper prints (dates and non-finite numbers marked)."""
+    """The tagged JSON form the node script prints (dates and non-finite numbers marked)."""
     if isinstance(value, JSDate):
         return {"$date": str.__str__(value)}
     if isinstance(value, float) and not math.isfinite(value):
