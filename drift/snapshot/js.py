@@ -138,16 +138,34 @@ def normalize_number(x: int | float) -> int | float:
 _SMALL_FLOAT = None
 
 
+def _dumps(value: Any, indent: int | str | None) -> str:
+    import json
+
+    if indent is None:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def js_json(value: Any, indent: int | str | None = None) -> str:
     """``JSON.stringify(value[, null, indent])``: JavaScript number forms, non-ASCII kept."""
-    import json
     import re
 
     global _SMALL_FLOAT
-    if indent is None:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    else:
-        text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    try:
+        text = _dumps(value, indent)
+    except ValueError:
+        # JSON.stringify writes NaN and ±Infinity as null
+        text = _dumps(_finite(value), indent)
     if "e-0" in text:
         # Python writes 1e-05 where JavaScript writes 0.00001 (exponents -5 and -6 only)
         if _SMALL_FLOAT is None:

@@ -109,12 +109,33 @@ def _pair_key(item: tuple[str, Any]) -> bytes:
     return utf16_key(k + "," + ("" if v is None else js_to_string(v)))
 
 
+# For a key set where no key is a prefix of another, the pair-string order is decided by the keys
+# alone; such orders are cached per key tuple (meta rows share a handful of key sets).
+_KEY_ORDER: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+
+
+def _keys_only_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    if keys in _KEY_ORDER:
+        return _KEY_ORDER[keys]
+    ordered = sorted(keys, key=utf16_key)
+    prefix = any(b.startswith(a) for a, b in zip(ordered, ordered[1:]))
+    result = None if prefix else tuple(ordered)
+    if len(_KEY_ORDER) < 10000:
+        _KEY_ORDER[keys] = result
+    return result
+
+
 def sort_deep(raw: Any) -> Any:
     """Directus's ``sortDeep``: object keys sorted by the lodash pair rule, arrays kept in order."""
     if isinstance(raw, dict):
-        pairs = [(k, sort_deep(raw[k])) for k in js_keys(raw)]
-        pairs.sort(key=_pair_key)  # stable, like lodash sortBy
-        out = dict(pairs)
+        keys = tuple(js_keys(raw))
+        order = _keys_only_order(keys)
+        if order is not None:
+            out = {k: sort_deep(raw[k]) for k in order}
+        else:
+            pairs = [(k, sort_deep(raw[k])) for k in keys]
+            pairs.sort(key=_pair_key)  # stable, like lodash sortBy
+            out = dict(pairs)
         # assigning keys in that order still enumerates integer-like keys first in JS
         return {k: out[k] for k in js_keys(out)}
     if isinstance(raw, list):
