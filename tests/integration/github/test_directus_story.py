@@ -77,7 +77,8 @@ def test_plan_merge_apply_recheck(runner, fake_github, directus):
 def test_target_changed_after_review_is_stale_and_nothing_is_applied(runner, fake_github, directus):
     inputs = {"target": directus.url, "token": directus.token,
               "schema-file": _write_schema(runner, _desired(directus, "gh_notes", "title"))}
-    assert runner.run("pull_request", pr_event(), inputs).code == 0
+    r = runner.run("pull_request", pr_event(), inputs)
+    assert r.code == 0, r.stdout + r.stderr
     _add_collection(directus, "gh_edited_in_the_cms")
     fake_github.add_merged_pull(MERGE_SHA, 2)
     r = _merge(runner, inputs)
