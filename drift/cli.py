@@ -326,8 +326,15 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if code is not None else exits.OK)
 
 
+def _printable(text: str, limit: int = 1500) -> str:
+    """One line, control characters escaped (no terminal escapes from hostile input), bounded."""
+    out = "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                  for ch in " ".join(str(text).split()))
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
 def _fail(message: str) -> None:
-    text = redact(" ".join(str(message).split()))
+    text = _printable(redact(str(message)))
     sys.stderr.write(f"drift: error: {text}\n")
     sys.stderr.flush()
 

@@ -29,27 +29,29 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
 
 
-def compatibility_problems(current: dict[str, Any], desired: dict[str, Any]) -> list[str]:
-    """Directus's version/vendor checks (spec §4.1), phrased for two sides."""
+def compatibility_problems(current: dict[str, Any], desired: dict[str, Any], current_name: str = "the current side",
+                           desired_name: str = "the schema file") -> list[str]:
+    """Directus's version/vendor checks (spec §4.1), phrased for two named sides."""
     problems = []
     if desired.get("directus") != current.get("directus"):
         problems.append(
-            f"the schema file was written by Directus {desired.get('directus')} but the current side is "
+            f"{desired_name} was written by Directus {desired.get('directus')} but {current_name} is "
             f"Directus {current.get('directus')}"
         )
     if not desired.get("vendor"):
-        problems.append("the schema file does not name its database vendor")
+        problems.append(f"{desired_name} does not name its database vendor")
     elif current.get("vendor") and desired.get("vendor") != current.get("vendor"):
         problems.append(
-            f"the schema file's vendor {desired.get('vendor')} does not match the current side's vendor "
+            f"{desired_name} is for vendor {desired.get('vendor')} but {current_name} is "
             f"{current.get('vendor')}"
         )
     return problems
 
 
-def check_compatible(current: dict[str, Any], desired: dict[str, Any], force: bool) -> list[str]:
+def check_compatible(current: dict[str, Any], desired: dict[str, Any], force: bool, current_name: str = "the current side",
+                     desired_name: str = "the schema file") -> list[str]:
     """Refuse a mismatch unless forced; forced mismatches come back as warnings."""
-    problems = compatibility_problems(current, desired)
+    problems = compatibility_problems(current, desired, current_name, desired_name)
     if problems and not force:
         raise CompatibilityError(
             f"{problems[0]}; refusing to compare (use --force to compare anyway; the apply hash is never bypassed)"
@@ -63,12 +65,13 @@ def compare(
     options: DiffOptions,
     *,
     target: str = "",
+    desired_name: str = "the schema file",
     server_diff: Callable[[dict[str, Any], str, bool], dict[str, Any]] | None = None,
 ) -> Plan:
     """Diff ``desired`` against ``current`` and grade it into a plan."""
     if options.mode not in MODES:
         raise InputError(f"--mode {options.mode}: use mirror or merge")
-    warnings = check_compatible(current, desired, options.force)
+    warnings = check_compatible(current, desired, options.force, target or "the current side", desired_name)
     if server_diff is not None:
         answer = server_diff(desired, options.mode, options.force)
         hash_, diff = answer["hash"], answer["diff"]

@@ -59,13 +59,15 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
 
             snap_meta = getattr(current, "identity", lambda: None)()
             if snap_meta is not None and not common.force:
-                check_compatible(snap_meta, desired, False)
+                check_compatible(snap_meta, desired, False, current.describe(), desired_name)
             plan = compare(
                 snap_meta or {"directus": desired.get("directus"), "vendor": desired.get("vendor")},
-                desired, _diff_options(common), target=current.describe(), server_diff=server_diff,
+                desired, _diff_options(common), target=current.describe(), desired_name=desired_name,
+                server_diff=server_diff,
             )
         else:
-            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe())
+            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe(),
+                           desired_name=desired_name)
         if with_extras:
             rows = getattr(current, "rows_affected", None)
             if rows is not None and plan.destructive:

@@ -69,11 +69,9 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}: line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+    from drift.snapshot.yamlio import decode_yaml_bytes
+
+    return decode_yaml_bytes(raw, str(path))
 
 
 def load_document(path: str | Path) -> Any:

@@ -134,13 +134,22 @@ _TYPE_WORDS = {
 }
 
 
+def _key_text(key: Any) -> str:
+    text = str(key)
+    if len(text) > 60:
+        text = text[:57] + "…"
+    if not text.isprintable() or not text:
+        text = repr(text)
+    return text
+
+
 def format_path(path: Iterable[Any]) -> str:
     out = ""
     for p in path:
         if isinstance(p, int):
             out += f"[{p}]"
         else:
-            out += ("." if out else "") + str(p)
+            out += ("." if out else "") + _key_text(p)
     return out
 
 

@@ -41,12 +41,7 @@ def _expectations() -> list[tuple[str, str]]:
 EXPECTATIONS = _expectations()
 
 # Where drift does not meet the bar yet; strict, so a fix shows up as XPASS and the entry goes.
-KNOWN_GAPS: dict[str, str] = {
-    "hostile-key-terminal-escape.json": "the error echoes the key's terminal escape sequences",
-    "hostile-long-key.yaml": "the error echoes a 20 kB key in full",
-    "directus-version-mismatch.yaml": "the version-mismatch error does not name the file",
-    "vendor-mismatch.yaml": "the vendor-mismatch error does not name the file",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def run_diff(current: str, desired: str, cwd: Path = ROOT) -> tuple[subprocess.CompletedProcess[bytes], float]:
