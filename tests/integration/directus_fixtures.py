@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -33,11 +34,11 @@ START_TIMEOUT = float(os.environ.get("DRIFT_TEST_DIRECTUS_START_TIMEOUT", "900")
 
 __all__ = [
     "DirectusServer",
-    "start_directus",
-    "directus_server",
-    "directus_mysql_server",
     "directus",
     "directus_mysql",
+    "directus_mysql_server",
+    "directus_server",
+    "start_directus",
 ]
 
 
@@ -116,7 +117,7 @@ def start_directus(port: int, db_client: str = "pg", db_name: str | None = None)
         db_url = f"mysql://{MARIADB_HOST}/{name}"
     env = _script_env(port, db_url)
     try:
-        proc = subprocess.run(["bash", str(SCRIPT), "reset"], env=env, capture_output=True, text=True,
+        proc = subprocess.run(["bash", str(SCRIPT), "reset"], check=False, env=env, capture_output=True, text=True,
                               timeout=START_TIMEOUT)
     except subprocess.TimeoutExpired:
         unavailable(f"Directus ({db_client}) did not start on port {port} within {START_TIMEOUT:.0f}s")
@@ -136,7 +137,7 @@ def start_directus(port: int, db_client: str = "pg", db_name: str | None = None)
 
 def stop_directus(server: DirectusServer) -> None:
     if server.owned:
-        subprocess.run(["bash", str(SCRIPT), "drop"], env=server.env, capture_output=True, text=True, timeout=120)
+        subprocess.run(["bash", str(SCRIPT), "drop"], check=False, env=server.env, capture_output=True, text=True, timeout=120)
 
 
 def _external() -> DirectusServer | None:

@@ -7,7 +7,12 @@ itself (snapshot, diff, rows affected, hash-guarded apply). ``open_directus`` is
 
 from __future__ import annotations
 
-from drift.targets.directus.client import ApplyOutcomeUnknown, DirectusClient, DirectusHTTPError, RetryPolicy
+from drift.targets.directus.client import (
+    ApplyOutcomeUnknown,
+    DirectusClient,
+    DirectusHTTPError,
+    RetryPolicy,
+)
 from drift.targets.directus.target import (
     DirectusTarget,
     destructive_changes,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from drift import exits, secrets
@@ -99,7 +100,8 @@ class DirectusTarget:
     kind = "directus"
 
     def __init__(self, name: str, options: TargetOptions | None = None, *,
-                 retry: RetryPolicy | None = None, settle_seconds: float = 5.0) -> None:
+                 retry: RetryPolicy | None = None, settle_seconds: float = 10.0,
+                 apply_timeout: float | None = None) -> None:
         self.options = options or TargetOptions()
         token = (self.options.env or {}).get("DIRECTUS_TOKEN", "")
         secrets.register(token)
@@ -108,6 +110,9 @@ class DirectusTarget:
         self._admin_checked = False
         self._info: dict[str, str] | None = None
         self.settle_seconds = settle_seconds
+        # Directus applies synchronously; a big schema takes far longer than a read. Giving up
+        # early only turns a success into an "unknown outcome", so the apply gets its own budget.
+        self.apply_timeout = apply_timeout if apply_timeout is not None else max(self.options.timeout, 600.0)
 
     # ------------------------------------------------------------------ identity
     def describe(self) -> str:
@@ -240,7 +245,9 @@ class DirectusTarget:
 
     def local_diff(self, desired: dict[str, Any], mode: str = "mirror", force: bool = False) -> dict[str, Any]:
         """``{hash, diff}`` computed by drift from ``GET /schema/snapshot`` (``--engine local``)."""
-        from drift.diff.engine import snapshot_diff  # the local engine; imported only when used
+        from drift.diff.engine import (
+            snapshot_diff,  # the local engine; imported only when used
+        )
 
         if mode not in MODES:
             raise InputError(f"diff mode must be mirror or merge, not {mode!r}")
@@ -373,7 +380,7 @@ class DirectusTarget:
 
         payload = {"hash": recorded, "diff": {s: diff[s] for s in SECTIONS}}
         try:
-            self._call(self.client.post_json, "/schema/apply", payload)
+            self._call(self.client.post_json, "/schema/apply", payload, None, self.apply_timeout)
         except DirectusHTTPError as exc:
             if exc.status == 400 and any(m in exc.detail for m in STALE_MARKERS):
                 raise StalePlan(f"{self.describe()} changed since the plan was made; Directus refused the apply: "

@@ -8,7 +8,8 @@ something real to work on.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -90,13 +91,13 @@ def seed_schema(server: DirectusServer) -> None:
 
 
 @pytest.fixture
-def seeded(directus: DirectusServer) -> DirectusServer:
+def seeded(directus: DirectusServer) -> DirectusServer:  # noqa: F811
     seed_schema(directus)
     return directus
 
 
 @pytest.fixture
-def seeded_mysql(directus_mysql: DirectusServer) -> DirectusServer:
+def seeded_mysql(directus_mysql: DirectusServer) -> DirectusServer:  # noqa: F811
     seed_schema(directus_mysql)
     return directus_mysql
 
@@ -110,13 +111,13 @@ def make_target() -> Iterator[Callable[..., DirectusTarget]]:
     opened: list[DirectusTarget] = []
 
     def make(where: DirectusServer | str, token: str | None = None, *, retry: RetryPolicy | None = None,
-             settle_seconds: float = 3.0, **options: Any) -> DirectusTarget:
+             settle_seconds: float = 3.0, apply_timeout: float | None = None, **options: Any) -> DirectusTarget:
         url = where if isinstance(where, str) else where.url
         if token is None and isinstance(where, DirectusServer):
             token = where.token
         env = {"DIRECTUS_TOKEN": token} if token else {}
         t = DirectusTarget(url, TargetOptions(env=env, **options), retry=retry or FAST_RETRY,
-                           settle_seconds=settle_seconds)
+                           settle_seconds=settle_seconds, apply_timeout=apply_timeout)
         opened.append(t)
         return t
 

@@ -22,7 +22,7 @@ def drift(*args: str, token: str, cwd: Path) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIRECTUS_", "GITHUB_"))}
     env.update(DIRECTUS_TOKEN=token, NO_COLOR="1")
     return subprocess.run([sys.executable, "-m", "drift", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def write(path: Path, snapshot: dict[str, Any]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -134,7 +135,7 @@ def test_apply_connection_dropped_before_directus_saw_it_says_nothing_changed(se
 
 
 def test_apply_timeout_then_it_took_effect(seeded, proxy, make_target):
-    target = make_target(proxy.url, seeded.token, timeout=2.0)
+    target = make_target(proxy.url, seeded.token, apply_timeout=2.0)
     plan = plan_for(target, additive(target.snapshot()))
     proxy.add("slow_answer", method="POST", path="/schema/apply", seconds=4.0)
     report = target.apply(plan)
