@@ -77,3 +77,26 @@ def test_docs_describe_every_input_and_output():
         assert f"`{name}`" in doc, name
     for wf in (ROOT / "examples" / "workflows").glob("*.yml"):
         assert f"examples/workflows/{wf.name}" in doc
+
+
+def test_the_image_build_context_builds_an_installable_drift(tmp_path):
+    """What ``docker build`` would do, without Docker: only the files ``.dockerignore`` lets into
+    the context (pyproject.toml, README.md, drift/) must build a wheel with the ``drift`` command
+    and the package data."""
+    import shutil
+    import zipfile
+
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, ctx / name)
+    shutil.copytree(ROOT / "drift", ctx / "drift", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                           "-w", str(tmp_path / "dist"), str(ctx)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        entry = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "drift = drift.cli:main" in z.read(entry).decode()
+    assert "drift/github/main.py" in names and "drift/targets/database/system_data.json" in names
