@@ -105,6 +105,27 @@ def _int(value: Any) -> int | None:
     return None
 
 
+_SPATIAL = {
+    "geometry": "GEOMETRY", "point": "POINT", "linestring": "LINESTRING", "polygon": "POLYGON",
+    "multipoint": "MULTIPOINT", "multilinestring": "MULTILINESTRING", "multipolygon": "MULTIPOLYGON",
+    "geometrycollection": "GEOMETRYCOLLECTION",
+}  # fmt: skip
+
+
+class Spatial(sa.types.UserDefinedType[Any]):
+    """A MySQL/SQLite spatial column (``specificType`` in Directus); names from a fixed list only."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        if name.lower() not in _SPATIAL:
+            raise TargetError(f"unknown spatial type {name[:40]!r}")
+        self.name = name.lower()
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return _SPATIAL[self.name]
+
+
 def _native_postgres(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
     simple: dict[str, Any] = {
         "integer": sa.INTEGER, "bigint": sa.BIGINT, "smallint": sa.SMALLINT, "text": sa.TEXT,
@@ -160,6 +181,8 @@ def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeE
         return mysql.DECIMAL(p, s) if p is not None else mysql.DECIMAL()
     if base == "float":
         return mysql.FLOAT(p, s) if p is not None and s is not None else mysql.FLOAT()
+    if base in _SPATIAL:
+        return Spatial(base)
     return None
 
 
@@ -227,6 +250,9 @@ def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> TypeEngine[An
         return postgresql.UUID() if vendor == "postgres" else sa.CHAR(36)
     if type_ == "binary":
         return sa.LargeBinary()
+    if type_.startswith("geometry") and vendor in ("mysql", "sqlite"):
+        sub = type_.split(".", 1)[1].lower() if "." in type_ else "geometry"
+        return Spatial(sub) if sub in _SPATIAL else None
     return None
 
 

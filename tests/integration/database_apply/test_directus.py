@@ -27,9 +27,14 @@ from tests.integration.directus_fixtures import DirectusServer, start_directus, 
 
 pytestmark = [pytest.mark.directus]
 
+def _ports(name: str, default: str) -> tuple[int, int]:
+    a, _, b = os.environ.get(name, default).partition(",")
+    return int(a), int(b)
+
+
 PORTS = {
-    "postgres": (int(os.environ.get("DRIFT_TEST_APPLY_PG_PORTS", "8070")), 8071),
-    "mysql": (int(os.environ.get("DRIFT_TEST_APPLY_MARIADB_PORTS", "8072")), 8073),
+    "postgres": _ports("DRIFT_TEST_APPLY_PG_PORTS", "8070,8071"),
+    "mysql": _ports("DRIFT_TEST_APPLY_MARIADB_PORTS", "8074,8075"),
 }
 
 
