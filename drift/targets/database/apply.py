@@ -988,7 +988,7 @@ class DatabaseApply:
                         f"{len(statements) - i} did not run: {stmt[:200]}",
                         report,
                     ) from None
-                lost = isinstance(exc, sa_exc.OperationalError) and conn.invalidated
+                lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
                 raise ApplyFailed(
                     f"statement {i + 1} of {len(statements)} failed on {self.url.describe()}"
                     f"{' (connection lost)' if lost else ''}: {_db_message(exc)}; the transaction was rolled "
