@@ -17,7 +17,8 @@ class Notes(Protocol):
     def warn(self, text: str) -> None: ...
 
 
-def _target_options(common: Any, console: Any) -> Any:
+def _target_options(common: Any, console: Any, env: dict[str, str] | None = None) -> Any:
+    import os
     import sys
 
     from drift.targets import TargetOptions
@@ -27,6 +28,7 @@ def _target_options(common: Any, console: Any) -> Any:
         exclude=common.exclude,
         directus_version=common.directus_version,
         progress=not console.quiet and sys.stderr.isatty(),
+        env=dict(os.environ) if env is None else env,
     )
 
 
@@ -38,12 +40,13 @@ def _diff_options(common: Any) -> Any:
 
 
 def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *, engine: str = "auto",
-              with_extras: bool = False) -> Any:
-    """Open both sides, diff them and return the plan (targets closed afterwards)."""
+              with_extras: bool = False, env: dict[str, str] | None = None) -> Any:
+    """Open both sides, diff them and return the plan (targets closed afterwards). Targets read
+    their credentials from ``env`` (default: the process environment)."""
     from drift.pipeline import compare
     from drift.targets import open_target
 
-    topts = _target_options(common, console)
+    topts = _target_options(common, console, env)
     current = open_target(current_name, topts)
     try:
         desired_target = open_target(desired_name, topts)

@@ -19,12 +19,11 @@ works. The function returns the exit code (:mod:`drift.exits`); it never exits t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import requests
 
@@ -129,20 +128,12 @@ class Job:
             raise InputError("no target: set the input target (a Directus URL) or database-url")
         return self.inputs.target_name
 
-    @contextlib.contextmanager
-    def target_env(self) -> Iterator[None]:
-        """Targets read their credentials from the environment (``DIRECTUS_TOKEN``)."""
-        saved = os.environ.get("DIRECTUS_TOKEN")
+    def target_env(self) -> dict[str, str]:
+        """The environment targets read their credentials from, with the Action's token input."""
+        env = dict(os.environ)
         if self.inputs.token:
-            os.environ["DIRECTUS_TOKEN"] = self.inputs.token
-        try:
-            yield
-        finally:
-            if self.inputs.token:
-                if saved is None:
-                    os.environ.pop("DIRECTUS_TOKEN", None)
-                else:
-                    os.environ["DIRECTUS_TOKEN"] = saved
+            env["DIRECTUS_TOKEN"] = self.inputs.token
+        return env
 
     def common(self) -> Any:
         from drift.cli import Common
@@ -162,8 +153,7 @@ class Job:
     def make_plan(self, current: str, desired: str) -> Any:
         from drift.workflow import make_plan
 
-        with self.target_env():
-            return make_plan(current, desired, self.common(), self.console(), with_extras=True)
+        return make_plan(current, desired, self.common(), self.console(), with_extras=True, env=self.target_env())
 
     def log_plan(self, plan: Any) -> None:
         from drift.render.text import render_text
@@ -405,15 +395,14 @@ class Job:
     def apply(self, target_name: str, plan: Any, consent: bool) -> dict[str, Any]:
         from drift.targets import TargetOptions, open_target
 
-        with self.target_env():
-            target = open_target(target_name, TargetOptions())
-            try:
-                apply = getattr(target, "apply", None)
-                if apply is None:
-                    raise InputError(f"{target.describe()}: this target cannot apply plans")
-                report = apply(plan, allow_destructive=consent, dry_run=False)
-            finally:
-                target.close()
+        target = open_target(target_name, TargetOptions(env=self.target_env()))
+        try:
+            apply = getattr(target, "apply", None)
+            if apply is None:
+                raise InputError(f"{target.describe()}: this target cannot apply plans")
+            report = apply(plan, allow_destructive=consent, dry_run=False)
+        finally:
+            target.close()
         return report if isinstance(report, dict) else {}
 
     # -- schedule / dispatch -----------------------------------------------------------------
@@ -484,12 +473,11 @@ class Job:
         from drift.targets import TargetOptions, open_target
 
         try:
-            with self.target_env():
-                t = open_target(target_name, TargetOptions())
-                try:
-                    entries = issues.schema_activity(t)
-                finally:
-                    t.close()
+            t = open_target(target_name, TargetOptions(env=self.target_env()))
+            try:
+                entries = issues.schema_activity(t)
+            finally:
+                t.close()
         except DriftError as exc:
             return f"*The activity log could not be read: {_md(exc.message)}*"
         return "" if entries is None else issues.activity_markdown(entries)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from drift.plan import risk as _risk
-from drift.plan.model import SECTIONS, Change, Plan
+from drift.plan.model import Change, Plan
 from drift.render import common as c
 from drift.snapshot.js import js_json
 
