@@ -278,9 +278,13 @@ def demo_cmd(db_path: str, **kw: Any) -> None:
 
     common, console = _build(kw)
     path = Path(db_path)
+    schema = path.with_suffix(".schema.yaml")
     create_demo_database(path)
-    schema = example_file("schema.yaml")
-    console.note(f"Created {path} (SQLite), which has drifted from the example schema file.")
+    try:
+        schema.write_text(example_file("schema.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{schema}: cannot write: {exc.strerror or exc}") from None
+    console.note(f"Created {path} (SQLite), which has drifted from the schema file {schema}.")
     console.note(f"$ drift plan sqlite:///{path} {schema}\n")
     raise SystemExit(run_plan(f"sqlite:///{path}", str(schema), None, "text", False, common, console))
 
