@@ -971,6 +971,21 @@ class DatabaseApply:
 
     def _execute(self, conn: Connection, steps: list[dict[str, Any]]) -> None:
         statements = _flat(steps)
+        if self.vendor == "postgres":
+            # one transaction, all or nothing: each change's statements travel in one round trip
+            for step in steps:
+                try:
+                    _execute_text(conn, ";\n".join(step["statements"]))
+                except sa_exc.DBAPIError as exc:
+                    lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
+                    raise ApplyFailed(
+                        f"change {step['change']} failed on {self.url.describe()}"
+                        f"{' (connection lost)' if lost else ''}: {_db_message(exc)}; the transaction was "
+                        "rolled back, nothing was changed",
+                        {"ran": [], "not_ran": statements, "statements": statements, "failed": step["change"]},
+                    ) from None
+            conn.commit()
+            return
         ran: list[str] = []
         for i, stmt in enumerate(statements):
             try:

@@ -84,6 +84,23 @@ class MetaRows:
         t = self._table(table, list(data))
         self.em.sql(sa.insert(t).values({t.c[k]: sa.literal(v) if v is not None else sa.null() for k, v in data.items()}))
 
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Consecutive rows with the same columns go in one multi-row ``INSERT`` (same order)."""
+        batch: list[dict[str, Any]] = []
+        for values in rows:
+            data = self.row(table, values)
+            if batch and list(batch[0]) != list(data):
+                self._insert_rows(table, batch)
+                batch = []
+            batch.append(data)
+        if batch:
+            self._insert_rows(table, batch)
+
+    def _insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        t = self._table(table, list(rows[0]))
+        values = [{t.c[k]: sa.literal(v) if v is not None else sa.null() for k, v in r.items()} for r in rows]
+        self.em.sql(sa.insert(t).values(values))
+
     def update(self, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
         data = self.row(table, values)
         if not data:
@@ -143,8 +160,7 @@ class MetaRows:
             if m.get("group") is not None:
                 grouped.setdefault(m.get("group"), []).append(m)
         ordered = ungrouped + [m for g in grouped.values() for m in g]
-        for m in ordered:
-            self.insert(FIELDS, {**m, "collection": collection})
+        self.insert_many(FIELDS, [{**m, "collection": collection} for m in ordered])
 
     def create_field(self, collection: str, field: str, meta: dict[str, Any] | None) -> None:
         if meta is not None:
