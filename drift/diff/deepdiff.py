@@ -13,6 +13,7 @@ indexes from the highest down; ``True`` and ``1`` differ (JS types), ``1`` and `
 from __future__ import annotations
 
 import datetime as _dt
+import marshal
 import math
 from typing import Any
 
@@ -131,6 +132,13 @@ def diff(lhs: Any, rhs: Any) -> list[Record] | None:
 def strictly_equal(a: Any, b: Any) -> bool:
     """True when deep-diff would report no change between ``a`` and ``b``."""
     if a == b:
+        # == lets True equal 1; equal marshal bytes (the usual case: same key order) rule that out
+        # at C speed (marshal keeps bool and int apart), otherwise walk the values.
+        try:
+            if marshal.dumps(a) == marshal.dumps(b):
+                return True
+        except ValueError:
+            pass
         return not _has_type_mismatch(a, b)
     return False
 

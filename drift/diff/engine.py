@@ -144,6 +144,8 @@ def snapshot_diff(current: dict[str, Any], after: dict[str, Any], mode: str = "m
     cur_c_keys = {_key1(c) for c in cur_c}
     for c in cur_c:
         a = aft_c_index.get(_key1(c), MISSING)
+        if a is not MISSING and strictly_equal(c, a):
+            continue  # identical entities: nothing to sanitize or walk
         base: dict[str, Any] = {}
         _put(base, "collection", _key1(c))
         e = _entry(base, item_diff(sanitize_collection(c), sanitize_collection(a) if a is not MISSING else MISSING))
@@ -172,6 +174,8 @@ def snapshot_diff(current: dict[str, Any], after: dict[str, Any], mode: str = "m
 
     for f in cur_f:
         a = aft_f_index.get(_key2(f), MISSING)
+        if a is not MISSING and strictly_equal(f, a):
+            continue
         schema = _schema(f) if isinstance(f, dict) else None
         auto_pk = bool(
             schema
@@ -207,6 +211,8 @@ def snapshot_diff(current: dict[str, Any], after: dict[str, Any], mode: str = "m
     cur_s_keys = {_key2(s) for s in cur_s}
     for i, s in enumerate(cur_s):
         a = aft_s_index.get(_key2(s), MISSING)
+        if a is not MISSING and strictly_equal(s, a):
+            continue
         other = sanitize_system_field(a) if a is not MISSING else _invert_indexed(s, f"current systemFields[{i}]")
         base = {}
         _put(base, "collection", _key2(s)[0])
@@ -235,6 +241,8 @@ def snapshot_diff(current: dict[str, Any], after: dict[str, Any], mode: str = "m
     cur_r_keys = {_key2(r) for r in cur_r}
     for r in cur_r:
         a = aft_r_index.get(_key2(r), MISSING)
+        if a is not MISSING and strictly_equal(r, a):
+            continue
         base = {}
         _put(base, "collection", _key2(r)[0])
         _put(base, "field", _key2(r)[1])

@@ -169,13 +169,132 @@ def _js_iso(d: _dt.datetime) -> str:
 
 def serialize(value: Any) -> str:
     """object-hash's serialisation (what its ``passthrough`` algorithm returns)."""
+    if type(value) is dict and not _SPECIAL_KEYS.intersection(value):
+        return _serialize_object_root(value)
     s = _Serializer()
     s.dispatch(value)
     return "".join(s.parts)
 
 
+_SPECIAL_KEYS = frozenset(("prototype", "__proto__", "constructor"))
+# Once the root object has put Object.prototype (context 1) and Object (context 2) into the
+# context, every further plain object starts with the same pseudo-keys.
+_NESTED_PSEUDO = (
+    ":string:9:prototype:Undefined,string:9:__proto__:string:12:[CIRCULAR:1],"
+    "string:11:constructor:fn:string:8:[native]string:20:function-name:Objectstring:12:[CIRCULAR:2],"
+)
+_ROOT_PSEUDO = (
+    ":string:9:prototype:Undefined,string:9:__proto__:object:3:string:9:prototype:Undefined,"
+    "string:9:__proto__:Null,string:11:constructor:fn:string:8:[native]string:20:function-name:Object"
+    "object:0:,,string:11:constructor:fn:string:8:[native]string:20:function-name:Objectstring:12:[CIRCULAR:2],"
+)
+_KEY_LAYOUT: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+
+
+def _layout(keys: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Sorted keys and their ``string:<len>:<key>:`` prefixes, cached per key set."""
+    got = _KEY_LAYOUT.get(keys)
+    if got is None:
+        ordered = sorted(keys)
+        if any(_needs_utf16(k) for k in ordered):
+            ordered.sort(key=lambda k: k.encode("utf-16-be"))
+        got = (ordered, [f"string:{_js_len(k)}:{k}:" for k in ordered])
+        if len(_KEY_LAYOUT) < 20000:
+            _KEY_LAYOUT[keys] = got
+    return got
+
+
+def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
+    """The fast path for a plain-object root (always the case for snapshot hashes). With a
+    ``sink`` (a hashlib object), the text is fed to it in chunks and "" is returned."""
+    seen: dict[int, int] = {id(root): 0}
+    seen[id(_PROTO)] = 1
+    seen[id(_OBJECT)] = 2
+    parts: list[str] = []
+    w = parts.append
+
+    def flush() -> None:
+        if sink is not None and len(parts) > 65536:
+            sink.update("".join(parts).encode("utf-8", "replace"))
+            parts.clear()
+
+    def value(v: Any) -> None:
+        t = type(v)
+        if t is str:
+            w(f"string:{len(v) if v.isascii() else _js_len(v)}:{v}")
+        elif v is None:
+            w("Null")
+        elif t is bool:
+            w("bool:true" if v else "bool:false")
+        elif t is int:
+            w(f"number:{v}" if -(2**53) <= v <= 2**53 and -(10**21) < v < 10**21 else "number:" + js_number_str(v))
+        elif t is dict:
+            key = id(v)
+            if key in seen:
+                w(_str(f"[CIRCULAR:{seen[key]}]"))
+            elif _SPECIAL_KEYS.intersection(v):
+                _generic(v)
+            else:
+                seen[key] = len(seen)
+                obj(v)
+        elif t is list:
+            key = id(v)
+            if key in seen:
+                w(_str(f"[CIRCULAR:{seen[key]}]"))
+                return
+            seen[key] = len(seen)
+            w(f"array:{len(v)}:")
+            for item in v:
+                value(item)
+                flush()
+        else:
+            _generic(v)
+
+    def obj(d: dict[str, Any]) -> None:
+        ordered, prefixes = _layout(tuple(d))
+        w(f"object:{len(ordered) + 3}{_NESTED_PSEUDO}")
+        for k, prefix in zip(ordered, prefixes):
+            v = d[k]
+            t = type(v)
+            # the common leaf values inline: one append, no call
+            if t is str:
+                w(f"{prefix}string:{len(v) if v.isascii() else _js_len(v)}:{v},")
+            elif v is None:
+                w(prefix + "Null,")
+            elif t is bool:
+                w(prefix + ("bool:true," if v else "bool:false,"))
+            else:
+                w(prefix)
+                value(v)
+                w(",")
+
+    def _generic(v: Any) -> None:
+        # anything unusual (floats, dates, objects with pseudo-key names): the general serializer,
+        # sharing this run's context
+        g = _Serializer()
+        g.context = seen
+        g.keep = []
+        g.parts = parts
+        g.dispatch(v)
+
+    ordered, prefixes = _layout(tuple(root))
+    w(f"object:{len(ordered) + 3}{_ROOT_PSEUDO}")
+    for k, prefix in zip(ordered, prefixes):
+        w(prefix)
+        value(root[k])
+        w(",")
+    if sink is not None:
+        sink.update("".join(parts).encode("utf-8", "replace"))
+        return ""
+    return "".join(parts)
+
+
 def object_hash(value: Any) -> str:
     """``objectHash(value)`` with default options: SHA-1, lowercase hex."""
+    if type(value) is dict and not _SPECIAL_KEYS.intersection(value):
+        h = hashlib.sha1()
+        _serialize_object_root(value, h)
+        return h.hexdigest()
     text = serialize(value)
     # Node writes lone surrogates as U+FFFD
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()

@@ -19,8 +19,13 @@ from drift.snapshot.js import js_json, js_ordered, normalize_number
 from drift.snapshot.validate import validate_snapshot
 
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
-_INT_KEY = re.compile(r'"(?:0|[1-9][0-9]{0,9})"\s*:')
-_BIG_INT = re.compile(r"[0-9]{16,}")
+# a cheap pre-check: only texts with a digits-only key need the JavaScript key-order pass
+_DIGIT_KEY = re.compile(r'"[0-9]+"\s*:')
+
+
+def _parse_int(text: str) -> int | float:
+    value = int(text)
+    return value if len(text) < 16 else normalize_number(value)
 
 
 def is_json_name(name: str) -> bool:
@@ -33,9 +38,11 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(text: str, source: str) -> Any:
     """``JSON.parse`` for a schema file, with one-line errors naming the place."""
-    kwargs: dict[str, Any] = {"parse_float": lambda s: normalize_number(float(s)), "parse_constant": _reject_constant}
-    if _BIG_INT.search(text):
-        kwargs["parse_int"] = lambda s: normalize_number(int(s))
+    kwargs: dict[str, Any] = {
+        "parse_float": lambda s: normalize_number(float(s)),
+        "parse_int": _parse_int,  # integers beyond 2**53 round like JavaScript doubles
+        "parse_constant": _reject_constant,
+    }
     try:
         data = json.loads(text, **kwargs)
     except json.JSONDecodeError as exc:
@@ -44,7 +51,7 @@ def parse_json(text: str, source: str) -> Any:
         raise InputError(f"{source}: invalid JSON: nested too deeply") from None
     except ValueError as exc:
         raise InputError(f"{source}: invalid JSON: {exc}") from None
-    if _INT_KEY.search(text):
+    if _DIGIT_KEY.search(text):
         data = js_ordered(data)
     return data
 

@@ -86,20 +86,51 @@ def pick(obj: Any, compiled: list[tuple[str, str | None]]) -> dict[str, Any]:
     return out
 
 
+class _Picker:
+    """``pick`` specialised for path lists whose deep paths all sit under ``schema``, last."""
+
+    __slots__ = ("top", "nested")
+
+    def __init__(self, compiled: list[tuple[str, str | None]]) -> None:
+        self.top = tuple(h for h, t in compiled if t is None)
+        self.nested = tuple(t for h, t in compiled if t is not None)
+        # the output puts `schema` last, as the path lists do
+        assert all(h == "schema" for h, t in compiled[len(self.top):])
+
+    def __call__(self, obj: Any) -> dict[str, Any]:
+        if type(obj) is not dict:
+            return pick(obj, [])
+        out = {k: obj[k] for k in self.top if k in obj}
+        if self.nested:
+            parent = obj.get("schema")
+            if type(parent) is dict:
+                sub = {k: parent[k] for k in self.nested if k in parent}
+                if sub:
+                    out["schema"] = sub
+        return out
+
+
+_pick_collection = _Picker(_COLLECTION)
+_pick_field = _Picker(_FIELD)
+_pick_field_no_schema = _Picker(_FIELD_NO_SCHEMA)
+_pick_relation = _Picker(_RELATION)
+_pick_system_field = _Picker(_SYSTEM_FIELD)
+
+
 def sanitize_collection(c: Any) -> dict[str, Any]:
-    return pick(c, _COLLECTION)
+    return _pick_collection(c)
 
 
 def sanitize_field(f: Any, sanitize_all_schema: bool = False) -> dict[str, Any]:
-    return pick(f, _FIELD_NO_SCHEMA if sanitize_all_schema else _FIELD)
+    return _pick_field_no_schema(f) if sanitize_all_schema else _pick_field(f)
 
 
 def sanitize_relation(r: Any) -> dict[str, Any]:
-    return pick(r, _RELATION)
+    return _pick_relation(r)
 
 
 def sanitize_system_field(f: Any) -> dict[str, Any]:
-    return pick(f, _SYSTEM_FIELD)
+    return _pick_system_field(f)
 
 
 def _pair_key(item: tuple[str, Any]) -> bytes:
