@@ -146,8 +146,23 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
             self._engine = None
 
     def snapshot(self) -> dict[str, Any]:
-        """The database's snapshot (Directus mode or plain mode)."""
-        inspection = self.inspect()
+        """The database's snapshot (Directus mode or plain mode), read in its own transaction."""
+        progress = _Progress(self.options.progress, self.describe())
+        try:
+            with self.connect() as conn:
+                return self.snapshot_on(conn, progress=progress)
+        finally:
+            progress.done()
+
+    def snapshot_on(
+        self, conn: Connection, *, progress: _Progress | None = None
+    ) -> dict[str, Any]:
+        """The snapshot read on ``conn``, inside the caller's transaction (nothing is committed
+        or rolled back here). The reading it was built from is left in :attr:`last`."""
+        return self.snapshot_of(self.inspect_on(conn, progress=progress))
+
+    def snapshot_of(self, inspection: Inspection) -> dict[str, Any]:
+        """Build the snapshot from one reading (Directus mode or plain mode)."""
         include = (
             list(self.options.include) if self.options.include is not None else None
         )
@@ -244,23 +259,30 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         progress = _Progress(self.options.progress, self.describe())
         try:
             with self.connect() as conn:
-                reader = Reader(conn)
-                progress.step("reading the catalog")
-                catalog = self._inspect_catalog(reader)
-                rows = None
-                newest = None
-                if is_directus(catalog):
-                    progress.step("reading Directus's tables")
-                    rows = DirectusRows(
-                        *(self._read_table(reader, t) for t in META_TABLES)
-                    )
-                    if "directus_migrations" in catalog.tables:
-                        newest = self._newest_migration(reader)
-                catalog.round_trips = reader.round_trips
-                self.last = Inspection(catalog, rows, newest, reader.round_trips)
-                return self.last
+                return self.inspect_on(conn, progress=progress)
         finally:
             progress.done()
+
+    def inspect_on(
+        self, conn: Connection, *, progress: _Progress | None = None
+    ) -> Inspection:
+        """Read the catalog (and Directus's tables in Directus mode) on ``conn``, inside the
+        caller's transaction; the reading is also kept in :attr:`last`."""
+        reader = Reader(conn)
+        if progress is not None:
+            progress.step("reading the catalog")
+        catalog = self._inspect_catalog(reader)
+        rows = None
+        newest = None
+        if is_directus(catalog):
+            if progress is not None:
+                progress.step("reading Directus's tables")
+            rows = DirectusRows(*(self._read_table(reader, t) for t in META_TABLES))
+            if "directus_migrations" in catalog.tables:
+                newest = self._newest_migration(reader)
+        catalog.round_trips = reader.round_trips
+        self.last = Inspection(catalog, rows, newest, reader.round_trips)
+        return self.last
 
     def _inspect_catalog(self, reader: Reader) -> Catalog:
         if self.vendor == "postgres":
