@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
-
-import requests
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from drift import __version__
 from drift.errors import DriftError
 from drift.secrets import redact, register
+
+if TYPE_CHECKING:  # requests is imported when the first call is made, not at start-up
+    import requests
 
 API_VERSION = "2022-11-28"
 ACTIONS_BOT = "github-actions[bot]"
@@ -58,7 +59,7 @@ class GitHubAPI:
 
     base_url: str
     token: str = field(repr=False)
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    session: requests.Session = field(default_factory=lambda: _new_session(), repr=False)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
@@ -88,6 +89,8 @@ class GitHubAPI:
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json: Any = None, accept: str | None = None) -> requests.Response:
         """One call with the retry policy; a non-2xx answer raises :class:`GitHubError`."""
+        import requests
+
         url = self._url(path)
         label = f"{method} {path.split('?', 1)[0] if not path.startswith('http') else _path_of(path)}"
         started = self.clock()
@@ -220,6 +223,12 @@ class GitHubAPI:
                 return None
             raise
         return resp.content.decode("utf-8", "replace")
+
+
+def _new_session() -> requests.Session:
+    import requests
+
+    return requests.Session()
 
 
 def _quote_path(path: str) -> str:

@@ -23,9 +23,7 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
-
-import requests
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from drift import exits
 from drift.errors import DestructiveBlocked, DriftError, InputError, StalePlan
@@ -35,6 +33,9 @@ from drift.github.event import APPLY, DRIFT, FILE_PLAN, PLAN, SKIP, Activity, de
 from drift.github.runtime import Runtime
 from drift.github.settings import CONSENT_LABEL, Settings, input_env_name
 from drift.secrets import redact
+
+if TYPE_CHECKING:  # requests is imported when the GitHub API is first used, not at start-up
+    import requests
 
 SECRET_INPUTS = ("token", "github-token", "database-url")
 SECRET_VARS = ("GITHUB_TOKEN", "DIRECTUS_TOKEN", "DRIFT_DATABASE_URL")
@@ -99,8 +100,11 @@ class Job:
             kw: dict[str, Any] = {}
             if self._sleep is not None:
                 kw["sleep"] = self._sleep
-            self._api = GitHubAPI(self.s.api_url, self.inputs.github_token,
-                                  session=self._session or requests.Session(), **kw)
+            if self._session is None:
+                import requests
+
+                self._session = requests.Session()
+            self._api = GitHubAPI(self.s.api_url, self.inputs.github_token, session=self._session, **kw)
         return self._api
 
     def identity(self) -> str:
