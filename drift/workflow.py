@@ -58,11 +58,11 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
         if engine == "server" and server_diff is None:
             raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
         if server_diff is not None:
-            from drift.pipeline import check_compatible
-
-            snap_meta = getattr(current, "identity", lambda: None)()
-            if snap_meta is not None and not common.force:
-                check_compatible(snap_meta, desired, False, current.describe(), desired_name)
+            # Unforced, the server checks version and vendor itself (same rules, refused with a
+            # CompatibilityError), so an answer proves they match the desired file's: asking the
+            # target first would cost a second schema read. Forced, its own values are needed
+            # for the mismatch warnings.
+            snap_meta = getattr(current, "identity", lambda: None)() if common.force else None
             plan = compare(
                 snap_meta or {"directus": desired.get("directus"), "vendor": desired.get("vendor")},
                 desired, _diff_options(common), target=current.describe(), desired_name=desired_name,
