@@ -22,7 +22,7 @@ fresh snapshot is diffed against the plan's desired snapshot to report convergen
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -177,7 +177,7 @@ class Compiler:
         directus_mode: bool,
         desired_vendor: str | None,
         allow_destructive: bool,
-        pg_unique_constraints: set[str] | None = None,
+        pg_unique_constraints: set[str] | Callable[[], set[str]] | None = None,
         schema: str | None = None,
     ) -> None:
         self.diff = {s: [dict(e) for e in (diff.get(s) or [])] for s in SECTIONS}
@@ -189,7 +189,7 @@ class Compiler:
         self.native = desired_vendor in (None, vendor)
         self.directus_mode = directus_mode
         self.allow_destructive = allow_destructive
-        self.pg_unique = pg_unique_constraints or set()
+        self._pg_unique = pg_unique_constraints
         self.meta = MetaRows(catalog, emitter, schema) if directus_mode else None
         self.cur_collections = {c["collection"]: c for c in current.get("collections") or []}
         self.cur_fields = {(f["collection"], f["field"]): f for f in current.get("fields") or []}
@@ -199,7 +199,16 @@ class Compiler:
         self.fks = list(catalog.foreign_keys)
         self.dropped_fks: set[tuple[str, str]] = set()
         self.new_tables: dict[str, list[dict[str, Any]]] = {}
+        self._fields_of: dict[str, list[dict[str, Any]]] = {}
+        self._columns_built: dict[int, tuple[dict[str, Any], Any]] = {}
         self.notes: list[str] = []
+
+    @property
+    def pg_unique(self) -> set[str]:
+        """Names of PostgreSQL UNIQUE constraints (read only when a unique is dropped)."""
+        if callable(self._pg_unique):
+            self._pg_unique = self._pg_unique()
+        return self._pg_unique or set()
 
     # -- entry point --------------------------------------------------------------------------------
     def run(self) -> list[dict[str, Any]]:
@@ -267,7 +276,7 @@ class Compiler:
                 check_identifier(entry.get("field"), self.vendor, "field")
                 rhs = _first(entry).get("rhs") or {}
                 if self._creatable(rhs):
-                    build_column(rhs, self.vendor, native=self.native)
+                    self._column(rhs)
         for entry in self.diff["relations"]:
             if is_create(entry):
                 schema = (_first(entry).get("rhs") or {}).get("schema")
@@ -284,6 +293,10 @@ class Compiler:
             return not group or (group in self.cur_collections and group not in created)
 
         done: set[str] = set()
+        # each new collection's field entries, found in one pass (they are created with it)
+        for f in self.diff["fields"]:
+            if f.get("collection") in created:
+                self._fields_of.setdefault(f["collection"], []).append(f)
 
         def create(level: list[dict[str, Any]]) -> None:
             for e in level:
@@ -299,13 +312,15 @@ class Compiler:
                 create(children)
 
         create([e for e in entries if roots(e)])
+        if done:
+            self.diff["fields"] = [f for f in self.diff["fields"] if f.get("collection") not in done]
 
     def _create_collection(self, entry: dict[str, Any]) -> None:
         name = entry["collection"]
         rhs = _first(entry).get("rhs") or {}
-        field_entries = [f for f in self.diff["fields"] if f.get("collection") == name]
-        self.diff["fields"] = [f for f in self.diff["fields"] if f.get("collection") != name]
-        fields = [copy.deepcopy(_first(f).get("rhs")) for f in field_entries if is_create(f)]
+        field_entries = self._fields_of.get(name, [])
+        # the plan's entities are only read (``_uuid_fix`` copies what it changes)
+        fields = [_first(f).get("rhs") for f in field_entries if is_create(f)]
         fields = [self._uuid_fix(f) for f in fields if isinstance(f, dict)]
         if rhs.get("schema"):
             columns = [f for f in fields if self._creatable(f)]
@@ -319,6 +334,16 @@ class Compiler:
                 )
         if self.meta is not None:
             self.meta.create_collection(name, rhs.get("meta"))
+
+    def _column(self, field: dict[str, Any]) -> Any:
+        """The column for a plan field (built once: the checks before anything build it first)."""
+        key = id(field)
+        hit = self._columns_built.get(key)
+        if hit is not None and hit[0] is field:
+            return hit[1]
+        column = build_column(field, self.vendor, native=self.native)
+        self._columns_built[key] = (field, column)
+        return column
 
     def _creatable(self, field: dict[str, Any]) -> bool:
         if creatable(field, self.vendor, native=self.native):
@@ -344,7 +369,7 @@ class Compiler:
         return field
 
     def _create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
-        cols = [build_column(f, self.vendor, native=self.native) for f in columns]
+        cols = [self._column(f) for f in columns]
         kw: dict[str, Any] = {}
         if self.vendor == "sqlite" and any(
             (f.get("schema") or {}).get("has_auto_increment") and (f.get("schema") or {}).get("is_primary_key")
@@ -423,14 +448,14 @@ class Compiler:
     # -- fields -----------------------------------------------------------------------------------------
     def _create_field(self, entry: dict[str, Any]) -> None:
         coll, name = entry["collection"], entry["field"]
-        rhs = copy.deepcopy(_first(entry).get("rhs") or {})
+        rhs = _first(entry).get("rhs") or {}
         if coll not in self.tables and is_column(rhs):
             raise TargetError(f"field {coll}.{name}: collection {coll!r} has no table")
         if self._creatable(rhs):
-            column = build_column(rhs, self.vendor, native=self.native)
+            column = self._column(rhs)
             if self.vendor == "sqlite":
                 with self._batch(coll, "auto") as batch:
-                    batch.add_column(column)
+                    batch.add_column(column.to_sa())
             else:
                 self.op.add_column(q(coll), column)
             schema = rhs.get("schema") or {}
@@ -743,6 +768,16 @@ def _execute_text(conn: Connection, statement: str) -> None:
         raise
 
 
+def _commit(conn: Connection) -> None:
+    """Commit what ran, also what ran on the driver's cursor directly (:func:`_execute_text`),
+    which SQLAlchemy's ``Connection`` does not see: without its own transaction open it would not
+    send the ``COMMIT``."""
+    if conn.in_transaction():
+        conn.commit()
+    else:
+        conn.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+
+
 class DatabaseApply:
     """``sql_preview`` and ``apply`` for :class:`~drift.targets.database.DatabaseTarget`."""
 
@@ -808,7 +843,7 @@ class DatabaseApply:
             directus_mode=inspection.directus_rows is not None,
             desired_vendor=desired.get("vendor") if isinstance(desired, Mapping) else None,
             allow_destructive=allow_destructive,
-            pg_unique_constraints=self._pg_unique_constraints(conn),
+            pg_unique_constraints=lambda: self._pg_unique_constraints(conn),
             schema=schema,
         )
 
@@ -869,7 +904,8 @@ class DatabaseApply:
             raise DestructiveBlocked(
                 f"the plan has {len(graded)} destructive change(s) ({keys}); re-run with --allow-destructive"
             )
-        result = self._run(plan, allow_destructive=allow_destructive, dry_run=dry_run, check_hash=True)
+        result = self._run(plan, allow_destructive=allow_destructive, dry_run=dry_run, check_hash=True,
+                           read_after=isinstance(_attr(plan, "desired"), dict))
         statements = _flat(result["steps"])
         report: dict[str, Any] = {
             "outcome": "dry-run" if dry_run else "applied",
@@ -886,17 +922,44 @@ class DatabaseApply:
         if dry_run:
             notes.insert(0, "hash matches; nothing was changed (dry run)")
         else:
-            self._converge(plan, report, notes)
+            self._converge(plan, report, notes, result.get("after"))
         report["note"] = "; ".join(notes)
         return report
 
-    def _converge(self, plan: Any, report: dict[str, Any], notes: list[str]) -> None:
+    def _read_after(self, conn: Connection) -> dict[str, Any] | DriftError:
+        """The database's snapshot once the change is committed, read on the same connection (no
+        second connect) in a fresh read-only, repeatable-read transaction; a failure is returned,
+        not raised: the change is applied either way."""
+        try:
+            try:
+                if self.vendor == "postgres":
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                elif self.vendor == "mysql":
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                else:
+                    conn.exec_driver_sql("BEGIN")
+                return self._snapshot_on(conn)[0]
+            finally:
+                conn.rollback()
+        except DriftError as exc:
+            return exc
+        except sa_exc.DBAPIError as exc:
+            from drift.targets.database import _reason
+
+            return TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}")
+
+    def _converge(self, plan: Any, report: dict[str, Any], notes: list[str],
+                  after: dict[str, Any] | DriftError | None = None) -> None:
         desired = _attr(plan, "desired")
         if not isinstance(desired, dict):
             notes.append("the plan holds no desired snapshot, so convergence was not checked")
             return
         try:
-            after = self.snapshot()  # type: ignore[attr-defined]
+            if after is None:
+                after = self.snapshot()  # type: ignore[attr-defined]
+            if isinstance(after, DriftError):
+                raise after
             remaining = snapshot_diff(after, desired, _attr(plan, "mode") or "mirror")
         except DriftError as exc:
             notes.append(f"applied, but re-reading the database failed: {exc.message}")
@@ -916,7 +979,8 @@ class DatabaseApply:
                 f"entr{'y' if len(left) == 1 else 'ies'} ({', '.join(left[:5])}{', …' if len(left) > 5 else ''})"
             )
 
-    def _run(self, plan: Any, *, allow_destructive: bool, dry_run: bool, check_hash: bool) -> dict[str, Any]:
+    def _run(self, plan: Any, *, allow_destructive: bool, dry_run: bool, check_hash: bool,
+             read_after: bool = False) -> dict[str, Any]:
         conn = self._open()
         vendor = self.vendor
         try:
@@ -946,14 +1010,16 @@ class DatabaseApply:
                         ) from None
                 finally:
                     emitter.close()
-                out = {"steps": steps, "notes": compiler.notes}
-                if dry_run or online:
-                    if dry_run:
-                        conn.rollback()
-                    else:
-                        conn.commit()
+                out: dict[str, Any] = {"steps": steps, "notes": compiler.notes}
+                if dry_run:
+                    conn.rollback()
                     return out
-                self._execute(conn, steps)
+                if online:
+                    conn.commit()
+                else:
+                    self._execute(conn, steps)
+                if read_after:
+                    out["after"] = self._read_after(conn)
                 return out
             except BaseException:
                 try:
@@ -972,19 +1038,19 @@ class DatabaseApply:
     def _execute(self, conn: Connection, steps: list[dict[str, Any]]) -> None:
         statements = _flat(steps)
         if self.vendor == "postgres":
-            # one transaction, all or nothing: each change's statements travel in one round trip
-            for step in steps:
-                try:
-                    _execute_text(conn, ";\n".join(step["statements"]))
-                except sa_exc.DBAPIError as exc:
-                    lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
-                    raise ApplyFailed(
-                        f"change {step['change']} failed on {self.url.describe()}"
-                        f"{' (connection lost)' if lost else ''}: {_db_message(exc)}; the transaction was "
-                        "rolled back, nothing was changed",
-                        {"ran": [], "not_ran": statements, "statements": statements, "failed": step["change"]},
-                    ) from None
-            conn.commit()
+            # one transaction, all or nothing, and one round trip: the whole script goes as one
+            # simple-protocol query, which PostgreSQL runs inside the open transaction and stops at
+            # the first error
+            try:
+                _execute_text(conn, ";\n".join(statements))
+            except sa_exc.DBAPIError as exc:
+                lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
+                raise ApplyFailed(
+                    f"the SQL failed on {self.url.describe()}{' (connection lost)' if lost else ''}: "
+                    f"{_db_message(exc)}; the transaction was rolled back, nothing was changed",
+                    {"ran": [], "not_ran": statements, "statements": statements, "failed": None},
+                ) from None
+            _commit(conn)
             return
         ran: list[str] = []
         for i, stmt in enumerate(statements):
@@ -1012,8 +1078,8 @@ class DatabaseApply:
                 ) from None
             ran.append(stmt)
             if self.vendor == "mysql":
-                conn.commit()
-        conn.commit()
+                _commit(conn)
+        _commit(conn)
 
 
 __all__ = ["ApplyFailed", "Compiler", "DatabaseApply", "apply_change", "is_create", "is_delete", "rebuild"]

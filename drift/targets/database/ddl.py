@@ -23,12 +23,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy import event
-from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.elements import quoted_name
+from sqlalchemy.sql.elements import TextClause, quoted_name
 from sqlalchemy.types import TypeEngine
 
 from drift.errors import TargetError
@@ -127,6 +124,8 @@ class Spatial(sa.types.UserDefinedType[Any]):
 
 
 def _native_postgres(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
+    from sqlalchemy.dialects import postgresql
+
     simple: dict[str, Any] = {
         "integer": sa.INTEGER, "bigint": sa.BIGINT, "smallint": sa.SMALLINT, "text": sa.TEXT,
         "uuid": postgresql.UUID, "boolean": sa.BOOLEAN, "json": postgresql.JSON,
@@ -150,6 +149,8 @@ def _native_postgres(dt: str, n: int | None, p: int | None, s: int | None) -> Ty
 
 
 def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
+    from sqlalchemy.dialects import mysql
+
     unsigned = dt.endswith(" unsigned")
     base = dt[: -len(" unsigned")] if unsigned else dt
     ints: dict[str, Any] = {
@@ -208,6 +209,11 @@ _NATIVE = {"postgres": _native_postgres, "mysql": _native_mysql, "sqlite": _nati
 
 def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> TypeEngine[Any] | None:
     """The column ``FieldsService.addColumnToTable`` (knex) creates for a Directus ``type``."""
+    # each vendor's dialect module is imported only when that vendor is in use
+    if vendor == "postgres":
+        from sqlalchemy.dialects import postgresql
+    elif vendor == "mysql":
+        from sqlalchemy.dialects import mysql
     n = _int(schema.get("max_length"))
     p = _int(schema.get("numeric_precision"))
     s = schema.get("numeric_scale")
@@ -272,6 +278,8 @@ def column_type(field: dict[str, Any], vendor: str, *, native: bool) -> TypeEngi
     result: TypeEngine[Any] | None = None
     if native and dt:
         if vendor == "mysql" and type_ == "json" and dt == "longtext":
+            from sqlalchemy.dialects import mysql
+
             result = mysql.JSON()  # MariaDB reports its JSON alias as longtext
         elif vendor == "sqlite" and dt in ("float", "decimal") and type_ in ("float", "decimal"):
             result = sa.FLOAT() if dt == "float" else sa.DECIMAL()
@@ -350,23 +358,42 @@ def creatable(field: dict[str, Any], vendor: str, *, native: bool) -> bool:
     return True
 
 
-def build_column(field: dict[str, Any], vendor: str, *, native: bool) -> sa.Column[Any]:
+class ColumnDef:
+    """One column to create: what :func:`build_column` decides, before any SQLAlchemy object exists.
+
+    :meth:`to_sa` makes the SQLAlchemy ``Column`` that alembic's operations take; PostgreSQL's text
+    renderer (:class:`TextOps`) reads the fields directly."""
+
+    __slots__ = ("name", "type", "primary_key", "autoincrement", "nullable", "server_default")
+
+    def __init__(self, name: str, type_: TypeEngine[Any], *, primary_key: bool, autoincrement: bool,
+                 nullable: bool, server_default: Any) -> None:
+        self.name = name
+        self.type = type_
+        self.primary_key = primary_key
+        self.autoincrement = autoincrement
+        self.nullable = nullable
+        self.server_default = server_default
+
+    def to_sa(self) -> sa.Column[Any]:
+        kw: dict[str, Any] = {}
+        if self.server_default is not None:
+            kw["server_default"] = self.server_default
+        return sa.Column(q(self.name), self.type, primary_key=self.primary_key,
+                         autoincrement=self.autoincrement, nullable=self.nullable, **kw)
+
+
+def build_column(field: dict[str, Any], vendor: str, *, native: bool) -> ColumnDef:
     schema = field.get("schema") or {}
     name = check_identifier(field.get("field"), vendor, "field")
     pk = bool(schema.get("is_primary_key"))
-    auto = bool(schema.get("has_auto_increment"))
-    nullable = False if pk else schema.get("is_nullable") is not False
-    kw: dict[str, Any] = {}
-    default = server_default(field, vendor)
-    if default is not None:
-        kw["server_default"] = default
-    return sa.Column(
-        q(name),
+    return ColumnDef(
+        name,
         column_type(field, vendor, native=native),
         primary_key=pk,
-        autoincrement=True if auto else False,
-        nullable=nullable,
-        **kw,
+        autoincrement=bool(schema.get("has_auto_increment")),
+        nullable=False if pk else schema.get("is_nullable") is not False,
+        server_default=server_default(field, vendor),
     )
 
 
@@ -387,6 +414,159 @@ def render_dialect(live: Dialect) -> Dialect:
     return d
 
 
+class Literals:
+    """SQL literals exactly as the dialect's compiler renders them with ``literal_binds`` (its
+    types' literal processors: ``String``'s quote doubling, ``Boolean``, numbers; then the
+    compiler's backslash escaping where the server reads backslashes as escapes), one cached type
+    per Python type, without building a statement object per value."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.compiler = dialect.statement_compiler(dialect, None)
+        self._types: dict[type, Any] = {}
+
+    def __call__(self, value: Any) -> str:
+        if value is None:
+            return "NULL"
+        kind = type(value)
+        type_ = self._types.get(kind)
+        if type_ is None:
+            if kind not in (str, int, float, bool):
+                raise TargetError(f"cannot write a {kind.__name__} value")
+            type_ = self._types[kind] = sa.literal(value).type
+        return self.compiler.render_literal_value(value, type_)  # type: ignore[no-any-return]
+
+
+class TextOps:
+    """PostgreSQL DDL rendered as text with the dialect's identifier preparer, type compiler and
+    literal processors: the same statements SQLAlchemy's DDL compiler and alembic's operations give
+    (same quoting, same spelling), without building a ``MetaData``/``Table`` and compiling it per
+    operation. Every identifier goes through ``quote_identifier`` (always quoted, quotes doubled);
+    types come from the allowlist (:func:`column_type`) and are compiled by the dialect; defaults
+    are literals of the dialect's ``String`` or the few raw expressions :func:`server_default`
+    allows. Operations it does not render itself (``alter_column``, batch mode) go to alembic."""
+
+    def __init__(self, emitter: "Emitter") -> None:
+        self.em = emitter
+        self.dialect = emitter.dialect
+        self.qi = self.dialect.identifier_preparer.quote_identifier
+        self.types = self.dialect.type_compiler_instance
+        self.literal = emitter.literal
+        self.max_name = self.dialect.max_identifier_length
+
+    def _name(self, name: Any) -> str:
+        """A constraint or index name, checked as SQLAlchemy checks it, quoted."""
+        if len(str(name)) > self.max_name:
+            raise TargetError(f"name {str(name)[:40]!r}… is longer than {self.max_name} characters")
+        return self.qi(str(name))
+
+    def _colspec(self, col: ColumnDef, serial: bool) -> str:
+        spec = self.qi(col.name)
+        if serial:
+            if isinstance(col.type, sa.BigInteger):
+                spec += " BIGSERIAL"
+            elif isinstance(col.type, sa.SmallInteger):
+                spec += " SMALLSERIAL"
+            else:
+                spec += " SERIAL"
+        else:
+            spec += " " + self.types.process(col.type)
+            default = col.server_default
+            if default is not None:
+                spec += " DEFAULT " + (default.text if isinstance(default, TextClause) else self.literal(str(default)))
+        if not col.nullable:
+            spec += " NOT NULL"
+        return spec
+
+    @staticmethod
+    def _serial(cols: list[ColumnDef]) -> ColumnDef | None:
+        """The table's autoincrement column as SQLAlchemy picks it (primary key, marked
+        autoincrement); None also when SQLAlchemy would refuse (see :meth:`_plain`)."""
+        auto = [c for c in cols if c.primary_key and c.autoincrement]
+        return auto[0] if len(auto) == 1 else None
+
+    @staticmethod
+    def _plain(cols: list[ColumnDef]) -> bool:
+        """Columns this renderer handles exactly: at most one autoincrement key column, of an
+        integer type, and no server default on it."""
+        auto = [c for c in cols if c.primary_key and c.autoincrement]
+        return len(auto) <= 1 and all(isinstance(c.type, sa.Integer) and c.server_default is None for c in auto)
+
+    def create_table(self, name: Any, *cols: ColumnDef, **kw: Any) -> None:
+        columns = list(cols)
+        if kw or not self._plain(columns):
+            self.em.alembic.create_table(name, *(c.to_sa() for c in columns), **kw)
+            return
+        serial = self._serial(columns)
+        parts = [self._colspec(c, c is serial) for c in columns]
+        pk = [c for c in columns if c.primary_key]
+        if pk:
+            if serial is not None:  # SQLAlchemy lists the autoincrement column first
+                pk = [serial] + [c for c in pk if c is not serial]
+            parts.append("PRIMARY KEY (" + ", ".join(self.qi(c.name) for c in pk) + ")")
+        self.em.record(f"CREATE TABLE {self.qi(name)} (\n    " + ", \n    ".join(parts) + "\n)")
+
+    def drop_table(self, name: Any) -> None:
+        self.em.record(f"DROP TABLE {self.qi(name)}")
+
+    def add_column(self, table: Any, col: ColumnDef) -> None:
+        if not self._plain([col]) or col.primary_key:
+            self.em.alembic.add_column(table, col.to_sa())
+            return
+        self.em.record(f"ALTER TABLE {self.qi(table)} ADD COLUMN {self._colspec(col, False)}")
+
+    def drop_column(self, table: Any, column: Any) -> None:
+        self.em.record(f"ALTER TABLE {self.qi(table)} DROP COLUMN {self.qi(column)}")
+
+    def create_index(self, name: Any, table: Any, columns: list[Any], unique: bool = False) -> None:
+        cols = ", ".join(self.qi(c) for c in columns)
+        self.em.record(f"CREATE {'UNIQUE ' if unique else ''}INDEX {self._name(name)} ON {self.qi(table)} ({cols})")
+
+    def drop_index(self, name: Any, table: Any) -> None:
+        self.em.record(f"DROP INDEX {self._name(name)}")
+
+    def create_unique_constraint(self, name: Any, table: Any, columns: list[Any]) -> None:
+        cols = ", ".join(self.qi(c) for c in columns)
+        self.em.record(f"ALTER TABLE {self.qi(table)} ADD CONSTRAINT {self._name(name)} UNIQUE ({cols})")
+
+    def drop_constraint(self, name: Any, table: Any, type_: str | None = None) -> None:
+        self.em.record(f"ALTER TABLE {self.qi(table)} DROP CONSTRAINT {self._name(name)}")
+
+    def create_foreign_key(self, name: Any, source: Any, referent: Any, local: list[Any], remote: list[Any],
+                           ondelete: str | None = None, onupdate: str | None = None) -> None:
+        for action in (ondelete, onupdate):
+            if action is not None and action.upper() not in _FK_ACTIONS:
+                raise TargetError(f"{action[:40]!r} is not a foreign-key action")
+        text = (
+            f"ALTER TABLE {self.qi(source)} ADD CONSTRAINT {self._name(name)} "
+            f"FOREIGN KEY({', '.join(self.qi(c) for c in local)}) "
+            f"REFERENCES {self.qi(referent)} ({', '.join(self.qi(c) for c in remote)})"
+        )
+        if ondelete is not None:
+            text += f" ON DELETE {ondelete}"
+        if onupdate is not None:
+            text += f" ON UPDATE {onupdate}"
+        self.em.record(text)
+
+    def __getattr__(self, name: str) -> Any:  # alter_column, batch_alter_table, …: alembic
+        return getattr(self.em.alembic, name)
+
+
+class _AlembicOps:
+    """alembic's ``Operations``, taking :class:`ColumnDef` where it takes a ``Column``."""
+
+    def __init__(self, ops: Any) -> None:
+        self.ops = ops
+
+    def create_table(self, name: Any, *cols: Any, **kw: Any) -> Any:
+        return self.ops.create_table(name, *(c.to_sa() if isinstance(c, ColumnDef) else c for c in cols), **kw)
+
+    def add_column(self, table: Any, col: Any, **kw: Any) -> Any:
+        return self.ops.add_column(table, col.to_sa() if isinstance(col, ColumnDef) else col, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ops, name)
+
+
 class _Sink:
     def __init__(self, emitter: "Emitter") -> None:
         self.emitter = emitter
@@ -405,8 +585,10 @@ class _Sink:
 class Emitter:
     """Where DDL and row statements go, grouped by the plan change they belong to.
 
-    Offline (``conn`` None): alembic renders each operation as text with literal values.
-    Online: alembic executes each operation on ``conn`` and the statements are recorded as they run.
+    Offline (``conn`` None): statements are rendered as text with literal values — on PostgreSQL
+    by :class:`TextOps`, elsewhere by alembic's operations in "as SQL" mode. Online (SQLite):
+    alembic executes each operation on ``conn`` (its batch mode reads the table as it is) and the
+    statements are recorded as they run. alembic is imported only when it is used.
     """
 
     def __init__(self, dialect: Dialect, conn: Connection | None = None) -> None:
@@ -414,15 +596,29 @@ class Emitter:
         self.conn = conn
         self.steps: list[dict[str, Any]] = []
         self._current: list[str] | None = None
-        if conn is None:
-            ctx = MigrationContext.configure(
-                dialect=self.dialect,
-                opts={"as_sql": True, "output_buffer": _Sink(self), "literal_binds": True},
-            )
-        else:
-            ctx = MigrationContext.configure(connection=conn, opts={})
+        self._alembic: Any = None
+        self.literal = Literals(self.dialect)
+        self.qi = self.dialect.identifier_preparer.quote_identifier
+        if conn is not None:
             event.listen(conn, "before_cursor_execute", self._seen)
-        self.op = Operations(ctx)
+        self.op: Any = TextOps(self) if conn is None and self.dialect.name == "postgresql" else _LazyOps(self)
+
+    @property
+    def alembic(self) -> Any:
+        """alembic's operations on this emitter (built on first use)."""
+        if self._alembic is None:
+            from alembic.migration import MigrationContext
+            from alembic.operations import Operations
+
+            if self.conn is None:
+                ctx = MigrationContext.configure(
+                    dialect=self.dialect,
+                    opts={"as_sql": True, "output_buffer": _Sink(self), "literal_binds": True},
+                )
+            else:
+                ctx = MigrationContext.configure(connection=self.conn, opts={})
+            self._alembic = _AlembicOps(Operations(ctx))
+        return self._alembic
 
     @property
     def online(self) -> bool:
@@ -460,7 +656,7 @@ class Emitter:
             self._current = None
 
     def quote(self, name: str) -> str:
-        return self.dialect.identifier_preparer.quote(q(name))
+        return self.qi(str(name))
 
     def sql(self, element: Any) -> None:
         """A Core statement (insert/update/delete, DDL element): rendered with literal values
@@ -475,9 +671,22 @@ class Emitter:
             self.conn.exec_driver_sql(text)
 
 
+class _LazyOps:
+    """The emitter's alembic operations, created when the first one is called."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self.em = emitter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.em.alembic, name)
+
+
 __all__ = [
     "ALIAS_TYPES",
+    "ColumnDef",
     "Emitter",
+    "Literals",
+    "TextOps",
     "build_column",
     "check_identifier",
     "column_type",

@@ -5,9 +5,10 @@ A snapshot's ``meta`` is the row as Directus *reads* it (``cast-json`` parsed, `
 ``cast-boolean`` cast); writing reverses that the way ``PayloadService.processValues("create")``
 does: arrays of a ``cast-csv`` column are joined with ``,``, any other array or object becomes its
 compact JSON text, everything else is written as it is. Only columns the table really has are
-written (``ItemsService`` drops unknown keys), never ``id``. The statements are SQLAlchemy Core
-``insert``/``update``/``delete`` constructs, rendered by the :class:`~.ddl.Emitter` with quoted
-identifiers and escaped literals. Which rows each Directus operation touches (a field insert after
+written (``ItemsService`` drops unknown keys), never ``id``. The statements are written as text
+the way SQLAlchemy Core renders ``insert``/``update``/``delete`` with literal values: every name
+through the dialect's ``quote_identifier``, every value through the dialect's own literal processor
+(:class:`~.ddl.Literals`); consecutive rows with the same columns share one multi-row ``INSERT``. Which rows each Directus operation touches (a field insert after
 ``CollectionsService.createOne`` orders ungrouped fields first, a collection delete clears
 ``group`` on its children and removes its fields, presets, revisions, activity and permissions)
 follows ``services/collections.js``, ``fields.js`` and ``relations.js`` of Directus 12.4.1.
@@ -51,6 +52,7 @@ class MetaRows:
         self.columns: dict[str, list[str]] = {}
         for c in catalog.columns:
             self.columns.setdefault(c["table"], []).append(c["name"])
+        self._known = {t: set(names) for t, names in self.columns.items()}
         self.specials = {t: _specials(t) for t in (COLLECTIONS, FIELDS, RELATIONS)}
         self.system_fields = system_field_keys()
 
@@ -63,7 +65,7 @@ class MetaRows:
         return value
 
     def row(self, table: str, values: dict[str, Any]) -> dict[str, Any]:
-        known = self.columns.get(table, [])
+        known = self._known.get(table, ())
         return {k: self.encode(table, k, v) for k, v in values.items() if k in known and k != "id"}
 
     def _table(self, table: str, names: list[str]) -> sa.TableClause:
@@ -72,17 +74,21 @@ class MetaRows:
             t.schema = q(self.schema)
         return t
 
-    def _where(self, t: sa.TableClause, where: dict[str, Any]) -> Any:
-        parts = []
-        for k, v in where.items():
-            col = t.c[k]
-            parts.append(col.is_(None) if v is None else col == sa.literal(v))
-        return sa.and_(*parts)
+    def _name(self, table: str) -> str:
+        """The table's quoted (and, outside ``public``, schema-qualified) name."""
+        qi = self.em.qi
+        return f"{qi(self.schema)}.{qi(table)}" if self.schema else qi(table)
+
+    def _where(self, table: str, where: dict[str, Any]) -> str:
+        prefix = self._name(table) + "."
+        lit = self.em.literal
+        return " AND ".join(
+            f"{prefix}{self.em.qi(k)} IS NULL" if v is None else f"{prefix}{self.em.qi(k)} = {lit(v)}"
+            for k, v in where.items()
+        )
 
     def insert(self, table: str, values: dict[str, Any]) -> None:
-        data = self.row(table, values)
-        t = self._table(table, list(data))
-        self.em.sql(sa.insert(t).values({t.c[k]: sa.literal(v) if v is not None else sa.null() for k, v in data.items()}))
+        self._insert_rows(table, [self.row(table, values)])
 
     def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Consecutive rows with the same columns go in one multi-row ``INSERT`` (same order)."""
@@ -97,24 +103,26 @@ class MetaRows:
             self._insert_rows(table, batch)
 
     def _insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
-        t = self._table(table, list(rows[0]))
-        values = [{t.c[k]: sa.literal(v) if v is not None else sa.null() for k, v in r.items()} for r in rows]
-        self.em.sql(sa.insert(t).values(values))
+        """``INSERT INTO t (cols) VALUES (…), (…)``: every name quoted by the dialect, every value
+        a literal of the dialect's own type (what SQLAlchemy's ``insert().values()`` renders)."""
+        names = list(rows[0])
+        if not names:
+            return
+        lit = self.em.literal
+        cols = ", ".join(self.em.qi(n) for n in names)
+        values = ", ".join("(" + ", ".join([lit(r[n]) for n in names]) + ")" for r in rows)
+        self.em.raw(f"INSERT INTO {self._name(table)} ({cols}) VALUES {values}")
 
     def update(self, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
         data = self.row(table, values)
         if not data:
             return
-        t = self._table(table, list(dict.fromkeys([*data, *where])))
-        self.em.sql(
-            sa.update(t)
-            .where(self._where(t, where))
-            .values({t.c[k]: sa.literal(v) if v is not None else sa.null() for k, v in data.items()})
-        )
+        lit = self.em.literal
+        sets = ", ".join(f"{self.em.qi(k)}={lit(v)}" for k, v in data.items())
+        self.em.raw(f"UPDATE {self._name(table)} SET {sets} WHERE {self._where(table, where)}")
 
     def delete(self, table: str, where: dict[str, Any]) -> None:
-        t = self._table(table, list(where))
-        self.em.sql(sa.delete(t).where(self._where(t, where)))
+        self.em.raw(f"DELETE FROM {self._name(table)} WHERE {self._where(table, where)}")
 
     # -- what Directus's services do -------------------------------------------------------------------
     def create_collection(self, collection: str, meta: dict[str, Any] | None) -> None:
