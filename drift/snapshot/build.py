@@ -11,9 +11,12 @@ This module applies the filters, ``sortDeep``, the ordering and the sanitizers o
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterable, Sequence
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from drift.snapshot.js import utf16_key
+from drift.snapshot.js import is_array_index, utf16_key
 from drift.snapshot.sanitize import (
     sanitize_collection,
     sanitize_field,
@@ -57,7 +60,9 @@ def resolve_scope(
 ) -> set[str] | None:
     """``resolveScopedCollections``: None for a full snapshot, else the collections in scope."""
     if include is not None and exclude is not None:
-        raise ValueError('"includeCollections" and "excludeCollections" cannot be used together')
+        raise ValueError(
+            '"includeCollections" and "excludeCollections" cannot be used together'
+        )
     names = {c.get("collection") for c in collections}
     if include is not None:
         return {c for c in include if c in names}
@@ -84,7 +89,37 @@ def _lodash_cmp(a: Any, b: Any) -> int:
         return 0
 
 
+def _column_key(values: list[Any]) -> list[Any] | None:
+    """Sort keys equivalent to :func:`_lodash_cmp` for one sort criterion, when every value is a
+    string or None, or every value is a (non-NaN, non-bool) number or None; else None."""
+    strings = numbers = False
+    ascii_only = True
+    for v in values:
+        t = type(v)
+        if t is str:
+            strings = True
+            if ascii_only and not v.isascii():
+                ascii_only = False
+        elif t is int or (t is float and not math.isnan(v)):
+            numbers = True
+        elif v is not None:
+            return None
+    if strings and numbers:
+        return None
+    # None sorts last; ASCII strings compare as Python strings, others by UTF-16 code units
+    if strings and not ascii_only:
+        return [(1, b"") if v is None else (0, utf16_key(v)) for v in values]
+    zero: Any = "" if strings else 0
+    return [(1, zero) if v is None else (0, v) for v in values]
+
+
 def _sort_by(items: list[dict[str, Any]], keys: Sequence[Any]) -> list[dict[str, Any]]:
+    """lodash ``sortBy(items, keys)`` (stable)."""
+    columns = [_column_key([k(x) for x in items]) for k in keys]
+    if all(c is not None for c in columns):
+        order = sorted(range(len(items)), key=list(zip(*columns)).__getitem__)  # type: ignore[arg-type]
+        return [items[i] for i in order]
+
     def cmp(x: dict[str, Any], y: dict[str, Any]) -> int:
         for k in keys:
             r = _lodash_cmp(k(x), k(y))
@@ -95,17 +130,114 @@ def _sort_by(items: list[dict[str, Any]], keys: Sequence[Any]) -> list[dict[str,
     return sorted(items, key=functools.cmp_to_key(cmp))
 
 
+# -- sortDeep ----------------------------------------------------------------------------------------
+# ``sortDeep`` orders an object's entries by lodash ``sortBy`` over ``[key, value]`` pairs, which
+# compares the strings ``key + "," + String(value)``. Keys differ, so two entries are ordered by
+# ``key + ","`` alone unless one ``key + ","`` is a prefix of the other (a key like ``"a,b"`` beside
+# ``"a"``): then the values decide. The key-decided order is cached per key tuple (rows of one
+# table share their key set), with JavaScript's integer-like keys first, as the object that
+# ``sortDeep`` rebuilds enumerates them. Value-decided objects go through the reference
+# :func:`~drift.snapshot.sanitize.sort_deep`.
+
+_ORDERS: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+_ORDERS_MAX = 20000
+
+
+def _key_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    marked = sorted(keys, key=lambda k: utf16_key(k + ","))
+    for a, b in itertools.pairwise(marked):
+        if b.startswith(
+            a + ","
+        ):  # sorted, so a prefix relation shows between neighbours
+            return None
+    if any(is_array_index(k) for k in marked):
+        marked = sorted((k for k in marked if is_array_index(k)), key=int) + [
+            k for k in marked if not is_array_index(k)
+        ]
+    return tuple(marked)
+
+
+def deep_sorted(raw: Any) -> Any:
+    """``sortDeep``: the same result as :func:`drift.snapshot.sanitize.sort_deep`, faster."""
+    t = type(raw)
+    if t is dict:
+        keys = tuple(raw)
+        try:
+            order = _ORDERS[keys]
+        except KeyError:
+            order = _key_order(keys)
+            if len(_ORDERS) < _ORDERS_MAX:
+                _ORDERS[keys] = order
+        if order is None:
+            return sort_deep(raw)
+        out = {}
+        for k in order:
+            v = raw[k]
+            tv = type(v)
+            if tv is dict or tv is list:
+                v = deep_sorted(v)
+            out[k] = v
+        return out
+    if t is list:
+        return [deep_sorted(v) if type(v) in (dict, list) else v for v in raw]
+    if isinstance(raw, (dict, list)):  # subclasses: the reference implementation
+        return sort_deep(raw)
+    return raw
+
+
+def _without_id_sorted(meta: dict[str, Any]) -> dict[str, Any]:
+    """``sortDeep(meta)`` without its ``id`` (dropping a key leaves the others' order alone)."""
+    keys = tuple(meta)
+    try:
+        order = _ORDERS[keys]
+    except KeyError:
+        order = _key_order(keys)
+        if len(_ORDERS) < _ORDERS_MAX:
+            _ORDERS[keys] = order
+    if order is None:
+        out = sort_deep(meta)
+        out.pop("id", None)
+        return out  # type: ignore[no-any-return]
+    result = {}
+    for k in order:
+        if k == "id":
+            continue
+        v = meta[k]
+        tv = type(v)
+        if tv is dict or tv is list:
+            v = deep_sorted(v)
+        result[k] = v
+    return result
+
+
+def sorted_pick(picked: dict[str, Any], omit_id: bool = False) -> dict[str, Any]:
+    """``sanitize(omitId(sortDeep(item)))`` from ``sanitize(item)``.
+
+    The sanitizers (lodash ``pick``) write the top-level keys and those of ``schema`` in their own
+    path order, whatever the order ``sortDeep`` gave them, and keep the values as they are; so
+    sorting only the values they picked gives the same object, without re-ordering the outer
+    objects of every record. ``picked`` is the sanitizer's fresh dict and is updated in place.
+    """
+    for k, v in picked.items():
+        t = type(v)
+        if t is dict:
+            if k == "meta":
+                picked[k] = _without_id_sorted(v) if omit_id else deep_sorted(v)
+            elif k == "schema":
+                for sk, sv in v.items():
+                    ts = type(sv)
+                    if ts is dict or ts is list:
+                        v[sk] = deep_sorted(sv)
+            else:
+                picked[k] = deep_sorted(v)
+        elif t is list:
+            picked[k] = deep_sorted(v)
+    return picked
+
+
 def _meta_id(item: dict[str, Any]) -> Any:
     meta = item.get("meta")
     return meta.get("id") if isinstance(meta, dict) else None
-
-
-def _omit_meta_id(item: dict[str, Any]) -> dict[str, Any]:
-    meta = item.get("meta")
-    if isinstance(meta, dict) and "id" in meta:
-        item = dict(item)
-        item["meta"] = {k: v for k, v in meta.items() if k != "id"}
-    return item
 
 
 def build_snapshot(
@@ -124,35 +256,54 @@ def build_snapshot(
     relations_raw = list(relations_raw)
     scope = resolve_scope(collections_raw, include, exclude)
 
-    def keep(item: dict[str, Any]) -> bool:
-        return (
-            is_non_system(item)
-            and is_managed(item)
-            and (scope is None or item.get("collection") in scope)
-        )
+    def keep(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # isNonSystem, isManaged and the scope, inlined (this runs once per field)
+        out = []
+        for item in items:
+            meta = item.get("meta", _ABSENT)
+            if meta is None:
+                continue
+            if isinstance(meta, dict) and meta.get("system") is True:
+                continue
+            if scope is not None and item.get("collection") not in scope:
+                continue
+            out.append(item)
+        return out
 
-    coll = [sort_deep(c) for c in collections_raw if keep(c)]
-    fields = [sort_deep(f) for f in fields_raw if keep(f)]
-    rels = [sort_deep(r) for r in relations_raw if keep(r)]
     sysf = [
         f
         for f in fields_raw
-        if is_indexed_system_field(f) and (scope is None or f.get("collection") in scope)
+        if is_indexed_system_field(f)
+        and (scope is None or f.get("collection") in scope)
     ]
-    by_coll = lambda x: x.get("collection")  # noqa: E731
-    by_field = lambda x: x.get("field")  # noqa: E731
     return {
         "version": PARTIAL if scope is not None else FULL,
         "directus": directus,
         "vendor": vendor,
-        "collections": [sanitize_collection(c) for c in _sort_by(coll, [by_coll])],
+        "collections": [
+            sorted_pick(sanitize_collection(c))
+            for c in _sort_by(keep(collections_raw), [_collection])
+        ],
         "fields": [
-            sanitize_field(_omit_meta_id(f)) for f in _sort_by(fields, [by_coll, _meta_id])
+            sorted_pick(sanitize_field(f), True)
+            for f in _sort_by(keep(fields_raw), [_collection, _meta_id])
         ],
         "systemFields": [
-            sanitize_system_field(f) for f in _sort_by(sysf, [by_coll, by_field])
+            sanitize_system_field(f) for f in _sort_by(sysf, [_collection, _field])
         ],
         "relations": [
-            sanitize_relation(_omit_meta_id(r)) for r in _sort_by(rels, [by_coll, _meta_id])
+            sorted_pick(sanitize_relation(r), True)
+            for r in _sort_by(keep(relations_raw), [_collection, _meta_id])
         ],
     }
+
+
+_ABSENT = object()
+
+
+def _collection(item: dict[str, Any]) -> Any:
+    return item.get("collection")
+
+
+def _field(item: dict[str, Any]) -> Any:
+    return item.get("field")

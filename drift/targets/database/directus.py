@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -82,13 +82,22 @@ def known_collections(catalog: Catalog, exclude_tables: Sequence[str]) -> set[st
 
 
 def overview_specials(
-    catalog: Catalog, raw_fields: list[dict[str, Any]], known: set[str]
+    catalog: Catalog,
+    raw_fields: list[dict[str, Any]],
+    known: set[str],
+    only: Collection[str] | None = None,
 ) -> dict[tuple[str, str], list[Any]]:
     """The ``special`` of every column as the schema overview holds it (it picks the read casts):
-    raw ``directus_fields`` rows first, then system rows, the last one winning."""
-    columns = {(c["table"], c["name"]) for c in catalog.columns}
+    raw ``directus_fields`` rows first, then system rows, the last one winning. ``only`` limits
+    it to those collections."""
+    if only is not None:
+        known = known & set(only)
+        raw_fields = [r for r in raw_fields if r.get("collection") in known]
+    columns = {(c["table"], c["name"]) for c in catalog.columns if c["table"] in known}
     out: dict[tuple[str, str], list[Any]] = {}
     for row in [*raw_fields, *system_data()["fields"]]:
+        if row.get("collection") not in known:
+            continue
         special = to_array(row.get("special")) if js_truthy(row.get("special")) else []
         if "no-data" in special:
             continue
@@ -135,6 +144,45 @@ def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _cast_boolean(value: Any) -> Any:
+    if value is True or value is False or value is None:
+        return value
+    return _cast("cast-boolean", value)
+
+
+def _cast_json(value: Any) -> Any:
+    if type(value) is str:
+        try:
+            return js_json_parse(value)
+        except ValueError:
+            return value
+    return value
+
+
+_FAST_CASTS = {"cast-boolean": _cast_boolean, "cast-json": _cast_json}
+
+
+def _caster(specs: list[str]) -> Any:
+    """One function applying a column's read casts in order (``_UNDEFINED`` for ``undefined``)."""
+    if len(specs) == 1 and specs[0] in _FAST_CASTS:
+        return _FAST_CASTS[specs[0]]
+
+    def cast(value: Any) -> Any:
+        for special in specs:
+            value = _cast(special, value)
+        return value
+
+    return cast
+
+
+# value types a read cast leaves as they are: booleans for cast-boolean, anything but a string
+# for cast-json (a driver that parsed JSON already)
+_CAST_NOOP: dict[str, frozenset[type]] = {
+    "cast-boolean": frozenset({bool, type(None)}),
+    "cast-json": frozenset({bool, type(None), int, float, dict, list}),
+}
+
+
 def cast_rows(
     rows: list[dict[str, Any]], table: str, specials: dict[tuple[str, str], list[Any]]
 ) -> list[dict[str, Any]]:
@@ -142,22 +190,23 @@ def cast_rows(
     if not rows:
         return []
     present = list(rows[0])
-    casts = [
-        (name, specials[(table, name)])
-        for name in present
-        if specials.get((table, name))
-    ]
-    out = []
-    for row in rows:
-        row = dict(row)
-        for name, spec_list in casts:
-            value: Any = row.get(name)
-            for special in spec_list:
-                if isinstance(special, str):
-                    value = _cast(special, value)
+    casts = []
+    for name in present:
+        spec_list = specials.get((table, name))
+        if not spec_list:
+            continue
+        specs = [s for s in spec_list if isinstance(s, str)]
+        if len(specs) == 1 and specs[0] in _CAST_NOOP:
+            types = {type(row.get(name)) for row in rows}
+            if types <= _CAST_NOOP[specs[0]]:
+                continue  # nothing to change in this column
+        casts.append((name, _caster(specs)))
+    out = [dict(row) for row in rows]
+    for name, cast in casts:
+        for row in out:
+            value = cast(row.get(name))
             if value is not _UNDEFINED:
                 row[name] = value
-        out.append(row)
     return out
 
 
@@ -185,30 +234,50 @@ def collections_raw(
     return [c for c in out if c["collection"] not in exclude_tables]
 
 
+_ALIAS_SET = frozenset(ALIAS_TYPES)
+
+
+def _is_alias(special: Any) -> bool:
+    """``toArray(special)`` holds one of the alias types."""
+    specials = to_array(special)
+    try:
+        return not _ALIAS_SET.isdisjoint(specials)
+    except TypeError:  # an unhashable element: compare one by one
+        return any(t in specials for t in ALIAS_TYPES)
+
+
 def fields_raw(
     catalog: Catalog, rows: list[dict[str, Any]], known: set[str]
 ) -> list[dict[str, Any]]:
     """``FieldsService.readAll()``: one record per column, then one per alias field."""
     metas = [*rows, *system_data()["fields"]]
-    first: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for meta in metas:
-        first.setdefault((meta.get("collection"), meta.get("field")), meta)
+    # the first row of a (collection, field) wins
+    first = {(m.get("collection"), m.get("field")): m for m in reversed(metas)}
     out: list[dict[str, Any]] = []
+    append = out.append
     for column in catalog.columns:
-        meta = first.get((column["table"], column["name"]))
-        out.append(
+        table = column["table"]
+        if table not in known:
+            continue
+        meta = first.get((table, column["name"]))
+        local = get_local_type(column, meta)
+        schema = dict(column)
+        default = column.get("default_value")
+        schema["default_value"] = (
+            None if default is None else get_default_value(column, meta, local)
+        )
+        append(
             {
-                "collection": column["table"],
+                "collection": table,
                 "field": column["name"],
-                "type": get_local_type(column, meta),
-                "schema": {**column, "default_value": get_default_value(column, meta)},
+                "type": local,
+                "schema": schema,
                 "meta": meta,
             }
         )
     for meta in metas:
-        specials = to_array(meta.get("special"))
-        if any(t in specials for t in ALIAS_TYPES):
-            out.append(
+        if meta.get("collection") in known and _is_alias(meta.get("special")):
+            append(
                 {
                     "collection": meta.get("collection"),
                     "field": meta.get("field"),
@@ -217,7 +286,7 @@ def fields_raw(
                     "meta": meta,
                 }
             )
-    return [f for f in out if f["collection"] in known]
+    return out
 
 
 def relations_raw(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -275,7 +344,7 @@ def directus_snapshot(
 ) -> dict[str, Any]:
     """The snapshot Directus's ``GET /schema/snapshot`` returns for this database."""
     known = known_collections(catalog, exclude_tables)
-    specials = overview_specials(catalog, rows.fields, known)
+    specials = overview_specials(catalog, rows.fields, known, only=META_TABLES)
     coll_rows = cast_rows(rows.collections, "directus_collections", specials)
     field_rows = cast_rows(rows.fields, "directus_fields", specials)
     rel_rows = cast_rows(rows.relations, "directus_relations", specials)

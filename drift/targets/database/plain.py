@@ -5,7 +5,7 @@ with ``meta: null``; the ``schema`` objects are the same Directus-exact introspe
 uses, and ``type`` is Directus's ``getLocalType``. Indexes show as ``schema.is_indexed`` /
 ``schema.is_unique`` on their column (single-column ones, as Directus counts them). Because
 ``getSnapshot`` drops untracked (``meta: null``) items, the snapshot is assembled here with the
-same ``sortDeep``, ordering and sanitizers instead: collections by name, fields in column order
+same ``sortDeep`` (:func:`~drift.snapshot.build.sorted_pick`), ordering and sanitizers instead: collections by name, fields in column order
 within their collection, relations in constraint order within theirs.
 """
 
@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from drift.snapshot.build import FULL, PARTIAL, resolve_scope
+from drift.snapshot.build import FULL, PARTIAL, resolve_scope, sorted_pick
 from drift.snapshot.js import utf16_key
 from drift.snapshot.sanitize import (
     sanitize_collection,
     sanitize_field,
     sanitize_relation,
-    sort_deep,
 )
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.types import get_default_value, get_local_type
@@ -51,16 +50,18 @@ def plain_snapshot(
     columns = [c for c in catalog.columns if c["table"] in tables]
     if any("ordinal" in c for c in columns):
         columns = sorted(columns, key=ordinal)
-    fields = [
-        {
-            "collection": c["table"],
-            "field": c["name"],
-            "type": get_local_type(c, None),
-            "meta": None,
-            "schema": {**c, "default_value": get_default_value(c, None)},
-        }
-        for c in columns
-    ]
+    fields = []
+    for c in columns:
+        local = get_local_type(c, None)
+        fields.append(
+            {
+                "collection": c["table"],
+                "field": c["name"],
+                "type": local,
+                "meta": None,
+                "schema": {**c, "default_value": get_default_value(c, None, local)},
+            }
+        )
     relations = [
         {
             "collection": fk["table"],
@@ -77,14 +78,14 @@ def plain_snapshot(
         "directus": directus,
         "vendor": catalog.vendor,
         "collections": [
-            sanitize_collection(sort_deep(c))
+            sorted_pick(sanitize_collection(c))
             for c in _by_collection(
                 [c for c in collections if c["collection"] in tables]
             )
         ],
-        "fields": [sanitize_field(sort_deep(f)) for f in _by_collection(fields)],
+        "fields": [sorted_pick(sanitize_field(f)) for f in _by_collection(fields)],
         "systemFields": [],
         "relations": [
-            sanitize_relation(sort_deep(r)) for r in _by_collection(relations)
+            sorted_pick(sanitize_relation(r)) for r in _by_collection(relations)
         ],
     }

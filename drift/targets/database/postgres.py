@@ -214,35 +214,78 @@ def columns(
     sql = _COLUMNS.format(
         generated=_GENERATED_12 if server_num >= 120000 else _GENERATED_OLD
     )
-    rows = reader.all(sql, params)
-    constraints: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for c in reader.all(_CONSTRAINTS, params):
-        constraints.setdefault((c["table"], c["column"]), []).append(c)
+    names, rows = reader.rows(sql, params)
+    cnames, crows = reader.rows(_CONSTRAINTS, params)
+    # per column: [is_unique, is_primary_key, has_auto_increment, first foreign key]
+    flags: dict[tuple[str, str], list[Any]] = {}
+    ci = {n: i for i, n in enumerate(cnames)}
+    c_type, c_table, c_column = ci["type"], ci["table"], ci["column"]
+    c_auto = ci["has_auto_increment"]
+    c_fk = (ci["foreign_key_schema"], ci["foreign_key_table"], ci["foreign_key_column"])
+    for c in crows:
+        key = (c[c_table], c[c_column])
+        entry = flags.get(key)
+        if entry is None:
+            entry = flags[key] = [False, False, False, None]
+        kind = c[c_type]
+        if kind in ("u", "p"):
+            entry[0] = True
+        if kind == "p":
+            entry[1] = True
+        if c[c_auto]:
+            entry[2] = True
+        if kind == "f" and entry[3] is None:
+            entry[3] = (c[c_fk[0]], c[c_fk[1]], c[c_fk[2]])
+    no_flags = (False, False, False, None)
+    no_fk = (None, None, None)
+    i = {n: k for k, n in enumerate(names)}
+    i_name, i_table, i_type, i_default = (
+        i["name"],
+        i["table"],
+        i["data_type"],
+        i["default_value"],
+    )
+    i_genexpr, i_len, i_prec, i_scale = (
+        i["generation_expression"],
+        i["max_length"],
+        i["numeric_precision"],
+        i["numeric_scale"],
+    )
+    i_gen, i_null, i_index, i_comment, i_ord = (
+        i["is_generated"],
+        i["is_nullable"],
+        i["index_name"],
+        i["comment"],
+        i["ordinal"],
+    )
     out: list[Column] = []
+    append = out.append
     for col in rows:
-        cons = constraints.get((col["table"], col["name"]), [])
-        fk = next((c for c in cons if c["type"] == "f"), None)
-        out.append(
+        name, table = col[i_name], col[i_table]
+        unique, primary, auto, fk = flags.get((table, name), no_flags)
+        fk_schema, fk_table, fk_column = fk or no_fk
+        default = col[i_default]
+        append(
             {
-                "name": col["name"],
-                "table": col["table"],
-                "data_type": col["data_type"],
-                "default_value": parse_default(col["default_value"]),
-                "generation_expression": col["generation_expression"],
-                "max_length": col["max_length"],
-                "numeric_precision": col["numeric_precision"],
-                "numeric_scale": col["numeric_scale"],
-                "is_generated": bool(col["is_generated"]),
-                "is_nullable": bool(col["is_nullable"]),
-                "is_unique": any(c["type"] in ("u", "p") for c in cons),
-                "is_indexed": bool(col["index_name"]),
-                "is_primary_key": any(c["type"] == "p" for c in cons),
-                "has_auto_increment": any(bool(c["has_auto_increment"]) for c in cons),
-                "foreign_key_schema": fk["foreign_key_schema"] if fk else None,
-                "foreign_key_table": fk["foreign_key_table"] if fk else None,
-                "foreign_key_column": fk["foreign_key_column"] if fk else None,
-                "comment": col["comment"],
-                "ordinal": col["ordinal"],
+                "name": name,
+                "table": table,
+                "data_type": col[i_type],
+                "default_value": None if default is None else parse_default(default),
+                "generation_expression": col[i_genexpr],
+                "max_length": col[i_len],
+                "numeric_precision": col[i_prec],
+                "numeric_scale": col[i_scale],
+                "is_generated": bool(col[i_gen]),
+                "is_nullable": bool(col[i_null]),
+                "is_unique": unique,
+                "is_indexed": bool(col[i_index]),
+                "is_primary_key": primary,
+                "has_auto_increment": auto,
+                "foreign_key_schema": fk_schema,
+                "foreign_key_table": fk_table,
+                "foreign_key_column": fk_column,
+                "comment": col[i_comment],
+                "ordinal": col[i_ord],
             }
         )
     if postgis:
@@ -279,9 +322,11 @@ def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
 
 
 # node-postgres hands int8, numeric and money over as strings; text-like types, int2/int4/oid and
-# booleans need no conversion; json/jsonb arrive parsed (numbers still to be made JavaScript's)
+# booleans need no conversion; json/jsonb arrive parsed (numbers still to be made JavaScript's,
+# unless the reader's own cursor parsed them that way already)
 _STRING_OIDS = {20, 1700, 790}
 _PLAIN_OIDS = {16, 21, 23, 25, 26, 1042, 1043, 19, 18}
+_JSON_OIDS = {114, 3802}
 
 
 def _kind(oid: int) -> str:
@@ -300,6 +345,13 @@ def read_table(
     name = reader.quote(schemas[0]) + "." + reader.quote(table)
     rows, desc = reader.raw(f"SELECT * FROM {name}")
     names = [d[0] for d in desc]
-    convert = [converter(_kind(getattr(d, "type_code", d[1]))) for d in desc]
-    pairs = list(zip(names, convert))
-    return [{n: f(v) for (n, f), v in zip(pairs, row)} for row in rows]
+    oids = [getattr(d, "type_code", d[1]) for d in desc]
+    ready = _PLAIN_OIDS | _JSON_OIDS if reader.fast else _PLAIN_OIDS
+    convert = [
+        (n, converter(_kind(oid))) for n, oid in zip(names, oids) if oid not in ready
+    ]
+    out = [dict(zip(names, row)) for row in rows]
+    for n, f in convert:
+        for row in out:
+            row[n] = f(row[n])
+    return out

@@ -44,6 +44,10 @@ _LOCAL_TYPES: dict[str, str] = {
 }  # fmt: skip
 
 
+# data_type -> (lowercased, Directus's type from the map)
+_TYPE_CACHE: dict[str, tuple[str, str | None]] = {}
+
+
 def js_truthy(value: Any) -> bool:
     """JavaScript truthiness (an empty list or dict is truthy, NaN is not)."""
     if value is None or value is False:
@@ -70,8 +74,14 @@ def get_local_type(
     """``getLocalType(column, field)``."""
     if not column:
         return "alias"
-    data_type = str(column["data_type"]).lower()
-    local = _LOCAL_TYPES.get(data_type.split("(")[0])
+    raw_type = column["data_type"]
+    try:
+        data_type, local = _TYPE_CACHE[raw_type]
+    except (KeyError, TypeError):
+        data_type = str(raw_type).lower()
+        local = _LOCAL_TYPES.get(data_type.split("(")[0])
+        if type(raw_type) is str and len(_TYPE_CACHE) < 10000:
+            _TYPE_CACHE[raw_type] = (data_type, local)
     special = meta.get("special") if isinstance(meta, dict) else None
     if js_truthy(special):
         for spec, result in (
@@ -130,13 +140,15 @@ def _to_object(value: Any) -> Any:
 
 
 def get_default_value(
-    column: dict[str, Any], meta: dict[str, Any] | None = None
+    column: dict[str, Any], meta: dict[str, Any] | None = None, local: str | None = None
 ) -> Any:
-    """``getDefaultValue(column, field)``."""
-    local = get_local_type(column, meta)
+    """``getDefaultValue(column, field)``; ``local`` is ``get_local_type(column, meta)`` when the
+    caller has it already."""
     default = column.get("default_value")
     if default is None or default == "0000-00-00 00:00:00":
         return None
+    if local is None:
+        local = get_local_type(column, meta)
     if local in ("bigInteger", "integer", "decimal", "float"):
         if isinstance(default, str):
             number = js_number(default)
