@@ -6,6 +6,7 @@ These take settings and a console-like object and return values; they never exit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from drift.errors import DestructiveBlocked, InputError
@@ -39,6 +40,30 @@ def _diff_options(common: Any) -> Any:
     return DiffOptions(mode=common.mode, force=common.force, ignore=tuple(parse_rules(list(common.ignore))))
 
 
+class _Background:
+    """One call run on a thread of its own; :meth:`result` returns its value or raises its error."""
+
+    def __init__(self, fn: Callable[[], Any] | None) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="drift-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], Any] | None) -> None:
+        try:
+            self._value = fn() if fn is not None else None
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *, engine: str = "auto",
               with_extras: bool = False, env: dict[str, str] | None = None) -> Any:
     """Open both sides, diff them and return the plan (targets closed afterwards). Targets read
@@ -48,15 +73,23 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
 
     topts = _target_options(common, console, env)
     current = open_target(current_name, topts)
+    early: _Background | None = None
     try:
+        server_diff = getattr(current, "server_diff", None) if engine in ("auto", "server") else None
+        if engine == "server" and server_diff is None:
+            raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
+        if getattr(current, "concurrent_reads", False):
+            # A remote target's first read (the access check, or the whole snapshot for a local
+            # diff) runs while the desired side loads; the desired side's errors still come first.
+            early = _Background(getattr(current, "check_admin", None) if server_diff is not None else current.snapshot)
+        # If the desired side fails, its error is reported at once; the read on the thread is
+        # left to finish or fail on its own (it only reads).
         desired_target = open_target(desired_name, topts)
         try:
             desired = desired_target.snapshot()
         finally:
             desired_target.close()
-        server_diff = getattr(current, "server_diff", None) if engine in ("auto", "server") else None
-        if engine == "server" and server_diff is None:
-            raise InputError(f"--engine server: {current.describe()} cannot compute a diff itself (use --engine local)")
+        current_snapshot = early.result() if early is not None else None
         if server_diff is not None:
             # Unforced, the server checks version and vendor itself (same rules, refused with a
             # CompatibilityError), so an answer proves they match the desired file's: asking the
@@ -69,7 +102,9 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
                 server_diff=server_diff,
             )
         else:
-            plan = compare(current.snapshot(), desired, _diff_options(common), target=current.describe(),
+            if current_snapshot is None:
+                current_snapshot = current.snapshot()
+            plan = compare(current_snapshot, desired, _diff_options(common), target=current.describe(),
                            desired_name=desired_name)
         if with_extras:
             rows = getattr(current, "rows_affected", None)

@@ -98,6 +98,9 @@ class DirectusTarget:
     """A Directus server named by its URL; the admin token comes from ``DIRECTUS_TOKEN``."""
 
     kind = "directus"
+    #: Reads (the admin check, snapshots) may run on another thread while the caller loads the
+    #: desired side; ``make_plan`` overlaps them with that work.
+    concurrent_reads = True
 
     def __init__(self, name: str, options: TargetOptions | None = None, *,
                  retry: RetryPolicy | None = None, settle_seconds: float = 10.0,
