@@ -13,10 +13,12 @@ Directus's rows (Directus mode) from :mod:`.meta_rows`.
 :class:`DatabaseApply` runs it: one connection, a lock that serialises drift applies on the
 database (``pg_advisory_xact_lock``, MySQL ``GET_LOCK``, SQLite ``BEGIN IMMEDIATE``), a fresh
 snapshot and hash check inside that same transaction (mismatch: :class:`StalePlan`, nothing ran),
-then the statements. PostgreSQL and SQLite run everything in that one transaction. MySQL/MariaDB
-commit DDL statement by statement, so every statement is rendered (and so checked) before the
-first one runs, and a failure names exactly which statements ran and which did not. Afterwards a
-fresh snapshot is diffed against the plan's desired snapshot to report convergence.
+then the statements. PostgreSQL and SQLite run everything in that one transaction (PostgreSQL
+receives the whole script in one round trip). MySQL/MariaDB commit DDL statement by statement, so
+every statement is rendered (and so checked) before the first one runs, and a failure names
+exactly which statements ran and which did not. Afterwards a fresh snapshot, read on the same
+connection in a new read-only transaction, is diffed against the plan's desired snapshot to report
+convergence.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ from drift.targets.database.ddl import (
     server_default,
 )
 from drift.targets.database.meta_rows import MetaRows
-from drift.targets.database.reader import Reader
 
 SECTIONS = ("collections", "fields", "systemFields", "relations")
 LOCK_NAME = "drift:apply"
@@ -789,37 +790,10 @@ class DatabaseApply:
 
     # -- reading inside a given transaction ------------------------------------------------------------
     def _snapshot_on(self, conn: Connection) -> tuple[dict[str, Any], Any]:
-        from drift.targets.database import Inspection
-        from drift.targets.database.directus import (
-            META_TABLES,
-            DirectusRows,
-            directus_snapshot,
-            is_directus,
-        )
-        from drift.targets.database.plain import plain_snapshot
-
+        """The snapshot read inside the apply's own transaction, and the reading it came from."""
         target: Any = self
-        reader = Reader(conn)
-        catalog = target._inspect_catalog(reader)
-        rows = None
-        newest = None
-        if is_directus(catalog):
-            rows = DirectusRows(*(target._read_table(reader, t) for t in META_TABLES))
-            if "directus_migrations" in catalog.tables:
-                newest = target._newest_migration(reader)
-        inspection = Inspection(catalog, rows, newest, reader.round_trips)
-        include = list(self.options.include) if self.options.include is not None else None
-        exclude = list(self.options.exclude) if self.options.exclude is not None else None
-        version = target.directus_version(inspection)
-        try:
-            if rows is not None:
-                snap = directus_snapshot(catalog, rows, directus=version, include=include, exclude=exclude,
-                                         exclude_tables=target._exclude_tables())
-            else:
-                snap = plain_snapshot(catalog, directus=version, include=include, exclude=exclude)
-        except ValueError as exc:
-            raise TargetError(str(exc)) from exc
-        return snap, inspection
+        snap = target.snapshot_on(conn)
+        return snap, target.last
 
     def _pg_unique_constraints(self, conn: Connection) -> set[str]:
         if self.vendor != "postgres":

@@ -2,10 +2,13 @@
 
 This module owns turning Directus snapshot entities (a field's ``type`` and ``schema``, a
 relation's ``schema``) into SQLAlchemy column types, server defaults and columns, and emitting the
-DDL through alembic's operations, so PostgreSQL, MySQL/MariaDB and SQLite each get their own
-syntax (``ALTER COLUMN … TYPE … USING``, ``MODIFY``, SQLite's copy-and-move "batch" rebuild).
-Every identifier is a ``quoted_name(…, quote=True)``: the dialect always quotes it, so a name from
-a plan is never read as SQL. Types come from an allowlist per vendor (the snapshot's
+DDL, so PostgreSQL, MySQL/MariaDB and SQLite each get their own syntax (``ALTER COLUMN … TYPE …
+USING``, ``MODIFY``, SQLite's copy-and-move "batch" rebuild). On PostgreSQL the common operations
+(tables, columns, indexes, constraints) are written as text by :class:`TextOps` with the dialect's
+identifier preparer, type compiler and literal processors — the very text SQLAlchemy and alembic
+render, without their per-operation object building; everything else goes through alembic's
+operations, imported only then. Every identifier is quoted by the dialect (``quoted_name(…,
+quote=True)`` or ``quote_identifier``), so a name from a plan is never read as SQL. Types come from an allowlist per vendor (the snapshot's
 ``data_type`` when the plan was made against the same vendor, else Directus's own
 ``addColumnToTable`` mapping from the Directus ``type``); anything else is refused. An
 :class:`Emitter` either renders statements as text ("offline": the preview, and what PostgreSQL
