@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -139,8 +140,32 @@ def _sort_by(items: list[dict[str, Any]], keys: Sequence[Any]) -> list[dict[str,
 # ``sortDeep`` rebuilds enumerates them. Value-decided objects go through the reference
 # :func:`~drift.snapshot.sanitize.sort_deep`.
 
-_ORDERS: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+
+class _Order:
+    """The ``sortDeep`` key order of one key set, with C-level getters for the values."""
+
+    __slots__ = ("get", "get_no_id", "keys", "keys_no_id")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.get = _getter(keys)
+        self.keys_no_id = tuple(k for k in keys if k != "id")
+        self.get_no_id = _getter(self.keys_no_id)
+
+
+def _getter(keys: tuple[str, ...]) -> Any:
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda d: (d[key],)
+    if not keys:
+        return lambda d: ()
+    return operator.itemgetter(*keys)
+
+
+_ORDERS: dict[tuple[str, ...], _Order | None] = {}
 _ORDERS_MAX = 20000
+# value types sortDeep leaves as they are
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def _key_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -157,57 +182,47 @@ def _key_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(marked)
 
 
+def _order_of(keys: tuple[str, ...]) -> _Order | None:
+    try:
+        return _ORDERS[keys]
+    except KeyError:
+        order = _key_order(keys)
+        found = None if order is None else _Order(order)
+        if len(_ORDERS) < _ORDERS_MAX:
+            _ORDERS[keys] = found
+        return found
+
+
+def _sorted_values(values: tuple[Any, ...]) -> Any:
+    """The values with ``sortDeep`` applied (the same tuple when all are leaves)."""
+    if _LEAF_TYPES.issuperset(map(type, values)):
+        return values
+    return [v if type(v) in _LEAF_TYPES else deep_sorted(v) for v in values]
+
+
 def deep_sorted(raw: Any) -> Any:
     """``sortDeep``: the same result as :func:`drift.snapshot.sanitize.sort_deep`, faster."""
     t = type(raw)
     if t is dict:
-        keys = tuple(raw)
-        try:
-            order = _ORDERS[keys]
-        except KeyError:
-            order = _key_order(keys)
-            if len(_ORDERS) < _ORDERS_MAX:
-                _ORDERS[keys] = order
+        order = _order_of(tuple(raw))
         if order is None:
             return sort_deep(raw)
-        out = {}
-        for k in order:
-            v = raw[k]
-            tv = type(v)
-            if tv is dict or tv is list:
-                v = deep_sorted(v)
-            out[k] = v
-        return out
+        return dict(zip(order.keys, _sorted_values(order.get(raw))))
     if t is list:
-        return [deep_sorted(v) if type(v) in (dict, list) else v for v in raw]
-    if isinstance(raw, (dict, list)):  # subclasses: the reference implementation
-        return sort_deep(raw)
-    return raw
+        return list(_sorted_values(tuple(raw)))
+    if t in _LEAF_TYPES:
+        return raw
+    return sort_deep(raw)  # other types (subclasses): the reference implementation
 
 
 def _without_id_sorted(meta: dict[str, Any]) -> dict[str, Any]:
     """``sortDeep(meta)`` without its ``id`` (dropping a key leaves the others' order alone)."""
-    keys = tuple(meta)
-    try:
-        order = _ORDERS[keys]
-    except KeyError:
-        order = _key_order(keys)
-        if len(_ORDERS) < _ORDERS_MAX:
-            _ORDERS[keys] = order
+    order = _order_of(tuple(meta))
     if order is None:
         out = sort_deep(meta)
         out.pop("id", None)
         return out  # type: ignore[no-any-return]
-    result = {}
-    for k in order:
-        if k == "id":
-            continue
-        v = meta[k]
-        tv = type(v)
-        if tv is dict or tv is list:
-            v = deep_sorted(v)
-        result[k] = v
-    return result
+    return dict(zip(order.keys_no_id, _sorted_values(order.get_no_id(meta))))
 
 
 def sorted_pick(picked: dict[str, Any], omit_id: bool = False) -> dict[str, Any]:
@@ -220,17 +235,19 @@ def sorted_pick(picked: dict[str, Any], omit_id: bool = False) -> dict[str, Any]
     """
     for k, v in picked.items():
         t = type(v)
+        if t in _LEAF_TYPES:
+            continue
         if t is dict:
             if k == "meta":
                 picked[k] = _without_id_sorted(v) if omit_id else deep_sorted(v)
             elif k == "schema":
-                for sk, sv in v.items():
-                    ts = type(sv)
-                    if ts is dict or ts is list:
-                        v[sk] = deep_sorted(sv)
+                if not _LEAF_TYPES.issuperset(map(type, v.values())):
+                    for sk, sv in v.items():
+                        if type(sv) not in _LEAF_TYPES:
+                            v[sk] = deep_sorted(sv)
             else:
                 picked[k] = deep_sorted(v)
-        elif t is list:
+        else:
             picked[k] = deep_sorted(v)
     return picked
 

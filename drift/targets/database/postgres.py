@@ -45,7 +45,7 @@ SELECT
   ns.nspname AS schema,
   att.attnum AS ordinal,
   att.atttypid::regtype::text AS data_type,
-  ix_rel.relname AS index_name,
+  ix.attnum IS NOT NULL AS is_indexed,
   NOT att.attnotnull AS is_nullable,
   {generated}
   CASE
@@ -75,12 +75,12 @@ FROM pg_attribute att
   JOIN pg_namespace ns ON ns.oid = rel.relnamespace
   LEFT JOIN pg_attrdef ad ON (att.attrelid, att.attnum) = (ad.adrelid, ad.adnum)
   LEFT JOIN pg_description des ON (att.attrelid, att.attnum) = (des.objoid, des.objsubid)
-  LEFT JOIN LATERAL (
-    SELECT indexrelid FROM pg_index ix
-    WHERE att.attrelid = ix.indrelid AND att.attnum = ALL(ix.indkey) AND ix.indisunique = false
-    LIMIT 1
-  ) ix ON true
-  LEFT JOIN pg_class ix_rel ON ix_rel.oid = ix.indexrelid
+  LEFT JOIN (
+    -- columns with a non-unique index on exactly them (every key part is that column), the
+    -- per-column lookup of the inspector, as one set joined by hash
+    SELECT DISTINCT ix.indrelid, ix.indkey[0] AS attnum FROM pg_index ix
+    WHERE ix.indisunique = false AND ix.indkey[0] = ALL(ix.indkey)
+  ) ix ON ix.indrelid = att.attrelid AND ix.attnum = att.attnum
 WHERE ns.nspname = ANY(:schemas)
   AND rel.relkind = 'r'
   AND att.attnum > 0
@@ -254,7 +254,7 @@ def columns(
     i_gen, i_null, i_index, i_comment, i_ord = (
         i["is_generated"],
         i["is_nullable"],
-        i["index_name"],
+        i["is_indexed"],
         i["comment"],
         i["ordinal"],
     )
