@@ -34,7 +34,13 @@ from sqlalchemy.engine import Connection
 from drift import exits
 from drift.diff.engine import snapshot_diff
 from drift.diff.hashing import versioned_hash
-from drift.errors import DestructiveBlocked, DriftError, InputError, StalePlan, TargetError
+from drift.errors import (
+    DestructiveBlocked,
+    DriftError,
+    InputError,
+    StalePlan,
+    TargetError,
+)
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.ddl import (
     ALIAS_TYPES,

@@ -367,7 +367,7 @@ class ColumnDef:
     :meth:`to_sa` makes the SQLAlchemy ``Column`` that alembic's operations take; PostgreSQL's text
     renderer (:class:`TextOps`) reads the fields directly."""
 
-    __slots__ = ("name", "type", "primary_key", "autoincrement", "nullable", "server_default")
+    __slots__ = ("autoincrement", "name", "nullable", "primary_key", "server_default", "type")
 
     def __init__(self, name: str, type_: TypeEngine[Any], *, primary_key: bool, autoincrement: bool,
                  nullable: bool, server_default: Any) -> None:
@@ -448,7 +448,7 @@ class TextOps:
     are literals of the dialect's ``String`` or the few raw expressions :func:`server_default`
     allows. Operations it does not render itself (``alter_column``, batch mode) go to alembic."""
 
-    def __init__(self, emitter: "Emitter") -> None:
+    def __init__(self, emitter: Emitter) -> None:
         self.em = emitter
         self.dialect = emitter.dialect
         self.qi = self.dialect.identifier_preparer.quote_identifier
@@ -571,7 +571,7 @@ class _AlembicOps:
 
 
 class _Sink:
-    def __init__(self, emitter: "Emitter") -> None:
+    def __init__(self, emitter: Emitter) -> None:
         self.emitter = emitter
 
     def write(self, text: str) -> None:
@@ -635,7 +635,7 @@ class Emitter:
         if self._current is None:
             return
         head = statement.lstrip()[:7].upper()
-        if head.startswith("PRAGMA") or head.startswith("SELECT"):
+        if head.startswith(("PRAGMA", "SELECT")):
             return  # reading the table (batch mode reflects it): not a change
         statement = statement.replace("\t", "    ")
         if parameters:
