@@ -76,7 +76,12 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    from drift.snapshot.yamlio import decode_yaml_bytes
+    if raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            pass
+    from drift.snapshot.yamlio import decode_yaml_bytes  # words the problem (line, column)
 
     return decode_yaml_bytes(raw, str(path))
 

@@ -16,7 +16,6 @@ import copy
 import functools
 
 import fastjsonschema
-import jsonschema
 
 from drift.errors import ValidationError
 
@@ -113,7 +112,12 @@ SNAPSHOT_SCHEMA: dict[str, Any] = {
     },
 }
 
-_VALIDATOR = jsonschema.Draft202012Validator(SNAPSHOT_SCHEMA)
+@functools.lru_cache(maxsize=1)
+def _explainer() -> Any:
+    # imported only to word a problem: a valid file never pays for it
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(SNAPSHOT_SCHEMA)
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,7 +157,7 @@ def format_path(path: Iterable[Any]) -> str:
     return out
 
 
-def _doc_order(error: jsonschema.ValidationError, instance: Any) -> tuple[Any, ...]:
+def _doc_order(error: Any, instance: Any) -> tuple[Any, ...]:
     key: list[Any] = []
     node = instance
     for p in error.absolute_path:
@@ -169,7 +173,7 @@ def _doc_order(error: jsonschema.ValidationError, instance: Any) -> tuple[Any, .
     return (*key, len(key))
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error: Any) -> str:
     where = format_path(error.absolute_path)
     v = error.validator
     if v == "additionalProperties":
@@ -211,7 +215,7 @@ def snapshot_problem(data: Any) -> str | None:
         return None
     except fastjsonschema.JsonSchemaException:
         pass
-    errors = list(_VALIDATOR.iter_errors(data))
+    errors = list(_explainer().iter_errors(data))
     if not errors:
         return None
     first = min(errors, key=lambda e: _doc_order(e, data))
