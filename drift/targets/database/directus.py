@@ -159,7 +159,20 @@ def _cast_json(value: Any) -> Any:
     return value
 
 
-_FAST_CASTS = {"cast-boolean": _cast_boolean, "cast-json": _cast_json}
+def _cast_csv(value: Any) -> Any:
+    t = type(value)
+    if t is str:
+        return [] if value == "" else value.split(",")
+    if t is list:
+        return value
+    return _cast("cast-csv", value)
+
+
+_FAST_CASTS = {
+    "cast-boolean": _cast_boolean,
+    "cast-json": _cast_json,
+    "cast-csv": _cast_csv,
+}
 
 
 def _caster(specs: list[str]) -> Any:
@@ -261,11 +274,14 @@ def fields_raw(
             continue
         meta = first.get((table, column["name"]))
         local = get_local_type(column, meta)
-        schema = dict(column)
         default = column.get("default_value")
-        schema["default_value"] = (
-            None if default is None else get_default_value(column, meta, local)
-        )
+        if default is None and "default_value" in column:
+            schema = column  # shared: nothing downstream writes to a record's schema
+        else:
+            schema = dict(column)
+            schema["default_value"] = (
+                None if default is None else get_default_value(column, meta, local)
+            )
         append(
             {
                 "collection": table,
