@@ -17,6 +17,14 @@ are printed (target: drift ≤ 0.5x Directus), and after each drift apply Direct
 nothing is left to change (``POST /schema/diff`` answers 204).
 
     python bench/apply_bench.py [--runs 3] [--port 8076]
+
+Where drift's time goes (2 CPUs, load below 1; one apply measured in-process): about 0.19 s of
+imports (SQLAlchemy, click, drift), 0.03 s reading the plan, 0.07 s connecting (most of it
+importing psycopg), 0.02 s reading the schema and checking the hash, 0.015 s rendering the SQL
+(about 170 statements), 0.1-0.16 s for PostgreSQL to run them (one round trip; its server-side
+duration is about 0.08 s, against about 0.22 s of statements for Directus's own apply), 0.03 s
+re-reading for convergence, and about 0.08 s of interpreter teardown after the report is printed.
+So nearly all of what is left is process start-up and teardown.
 """
 
 from __future__ import annotations
