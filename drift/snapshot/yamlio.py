@@ -1058,15 +1058,29 @@ def _key(k: str) -> str:
     return out
 
 
+# Snapshot mappings repeat a few key sets (meta rows, schema objects): their JS order and the
+# keys' YAML text are worked out once per key set.
+_KEY_PLAN: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+
+def _key_plan(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = tuple(obj)
+    plan = _KEY_PLAN.get(keys)
+    if plan is None:
+        plan = [(k, _key(k)) for k in js_keys(obj)]
+        if len(_KEY_PLAN) < 20000:
+            _KEY_PLAN[keys] = plan
+    return plan
+
+
 def _write_mapping(out: list[str], obj: dict[str, Any], level: int, compact: bool) -> None:
     newline = "\n" + "  " * level
     first = compact
-    for k in js_keys(obj):
+    for k, key in _key_plan(obj):
         value = obj[k]
         if not first:
             out.append(newline)
         first = False
-        key = _key(k)
         if len(key) > 512 and _len16(key) > 1024:
             out.append("? " + key + newline)
             _write_value(out, value, level + 1, True)
