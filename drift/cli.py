@@ -331,7 +331,17 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc}")
         code = exits.ERROR
-    sys.exit(code if code is not None else exits.OK)
+    code = code if code is not None else exits.OK
+    if argv is None:
+        # A real process (the console script): everything is written and closed by now, so skip
+        # the interpreter's teardown of large snapshot trees and imported modules.
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(code)
+    sys.exit(code)
 
 
 def _printable(text: str, limit: int = 1500) -> str:
