@@ -214,7 +214,7 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
     w = parts.append
 
     def flush() -> None:
-        if sink is not None and len(parts) > 65536:
+        if sink is not None:
             sink.update("".join(parts).encode("utf-8", "replace"))
             parts.clear()
 
@@ -232,7 +232,7 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
             key = id(v)
             if key in seen:
                 w(_str(f"[CIRCULAR:{seen[key]}]"))
-            elif _SPECIAL_KEYS.intersection(v):
+            elif "__proto__" in v or "constructor" in v or "prototype" in v:
                 _generic(v)
             else:
                 seen[key] = len(seen)
@@ -246,7 +246,8 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
             w(f"array:{len(v)}:")
             for item in v:
                 value(item)
-                flush()
+                if len(parts) > 65536:
+                    flush()
         else:
             _generic(v)
 
