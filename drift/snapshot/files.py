@@ -21,7 +21,6 @@ from drift.snapshot.validate import validate_snapshot
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 # a cheap pre-check: only texts with a digits-only key need the JavaScript key-order pass
 _DIGIT_KEY = re.compile(r'"[0-9]+"\s*:')
-_DIGIT_KEY_BYTES = re.compile(rb'"[0-9]+"\s*:')
 
 
 def _parse_int(text: str) -> int | float:
@@ -57,28 +56,6 @@ def parse_json(text: str, source: str) -> Any:
     return data
 
 
-def parse_json_bytes(raw: bytes, source: str) -> Any:
-    """``JSON.parse`` of a file's bytes: orjson when the text is plain JSON it accepts (about twice
-    as fast), else the standard parser, which also words every error.
-
-    orjson keeps integral floats such as ``1.0`` as floats; they compare, hash and print (through
-    :func:`drift.snapshot.js.js_json`) as the JavaScript numbers they are, so no extra pass over
-    the data is needed.
-    """
-    import orjson
-
-    body = raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return parse_json(read_bytes_as_text(raw, source), source)
-    if _DIGIT_KEY_BYTES.search(body):
-        data = js_ordered(data)
-    if isinstance(data, dict) and type(data.get("version")) is float:
-        data["version"] = normalize_number(data["version"])
-    return data
-
-
 def parse_text(text: str, source: str, *, json_format: bool) -> Any:
     if json_format:
         return parse_json(text.removeprefix("\ufeff"), source)
@@ -87,10 +64,10 @@ def parse_text(text: str, source: str, *, json_format: bool) -> Any:
     return load_yaml(text, source)
 
 
-def read_bytes(path: str | Path) -> bytes:
+def read_text(path: str | Path) -> str:
     p = Path(path)
     try:
-        return p.read_bytes()
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -99,14 +76,6 @@ def read_bytes(path: str | Path) -> bytes:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def read_text(path: str | Path) -> str:
-    return read_bytes_as_text(read_bytes(path), str(path))
-
-
-def read_bytes_as_text(raw: bytes, path: str) -> str:
-    """The file's text: UTF-8, a byte-order mark dropped; other encodings named in the error."""
     if raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return raw.decode("utf-8").removeprefix("\ufeff")
@@ -120,9 +89,7 @@ def read_bytes_as_text(raw: bytes, path: str) -> str:
 def load_document(path: str | Path) -> Any:
     """Parse a YAML or JSON file (no validation)."""
     name = str(path)
-    if is_json_name(name):
-        return parse_json_bytes(read_bytes(path), name)
-    return parse_text(read_text(path), name, json_format=False)
+    return parse_text(read_text(path), name, json_format=is_json_name(name))
 
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:
