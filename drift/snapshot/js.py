@@ -166,19 +166,15 @@ def js_json(value: Any, indent: int | str | None = None) -> str:
     except ValueError:
         # JSON.stringify writes NaN and ±Infinity as null
         text = _dumps(_finite(value), indent)
-    # Python writes 1.0, 1e-05, 1e+16 and exact big integers where JavaScript writes 1, 0.00001,
-    # 10000000000000000 and the nearest double: rewrite number tokens outside strings.
-    if _SMALL_FLOAT is None:
-        _SMALL_FLOAT = re.compile(
-            r'"(?:[^"\\]|\\.)*"|(-?\d+\.\d+(?:e[+-]?\d+)?|-?\d+e[+-]?\d+)|(-?\d{16,})'
-        )
+    if "e-0" in text:
+        # Numbers reach here as JavaScript would hold them (loaders normalise integral floats and
+        # big integers), so only small floats print differently: Python writes 1e-05 and 1e-07
+        # where JavaScript writes 0.00001 and 1e-7. Rewrite those tokens outside strings.
+        if _SMALL_FLOAT is None:
+            _SMALL_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?e-0\d)')
 
-    def fix(m: "re.Match[str]") -> str:
-        if m.group(1):
-            return js_number_str(float(m.group(1)))
-        if m.group(2):
-            return js_number_str(int(m.group(2)))
-        return m.group(0)
+        def fix(m: "re.Match[str]") -> str:
+            return js_number_str(float(m.group(1))) if m.group(1) else m.group(0)
 
-    text = _SMALL_FLOAT.sub(fix, text)
+        text = _SMALL_FLOAT.sub(fix, text)
     return text
