@@ -44,9 +44,9 @@ def _key1(e: Any) -> Any:
 
 
 def _key2(e: Any) -> tuple[Any, Any]:
-    if not isinstance(e, dict):
-        return (MISSING, MISSING)
-    return (e.get("collection", MISSING), e.get("field", MISSING))
+    if type(e) is dict:
+        return (e.get("collection", MISSING), e.get("field", MISSING))
+    return (MISSING, MISSING)
 
 
 def _first_index(items: Iterable[Any], key: Any) -> dict[Any, Any]:

@@ -227,7 +227,7 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
         elif t is bool:
             w("bool:true" if v else "bool:false")
         elif t is int:
-            w(f"number:{v}" if -(2**53) <= v <= 2**53 and -(10**21) < v < 10**21 else "number:" + js_number_str(v))
+            w(f"number:{v}" if -(2**53) <= v <= 2**53 else "number:" + js_number_str(v))
         elif t is dict:
             key = id(v)
             if key in seen:
@@ -245,7 +245,13 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
             seen[key] = len(seen)
             w(f"array:{len(v)}:")
             for item in v:
-                value(item)
+                if type(item) is dict and id(item) not in seen and not (
+                    "__proto__" in item or "constructor" in item or "prototype" in item
+                ):
+                    seen[id(item)] = len(seen)
+                    obj(item)  # the entities of a snapshot list: straight to the object writer
+                else:
+                    value(item)
                 if len(parts) > 65536:
                     flush()
         else:
@@ -264,6 +270,11 @@ def _serialize_object_root(root: dict[str, Any], sink: Any = None) -> str:
                 w(prefix + "Null,")
             elif t is bool:
                 w(prefix + ("bool:true," if v else "bool:false,"))
+            elif t is dict and id(v) not in seen and not ("__proto__" in v or "constructor" in v or "prototype" in v):
+                seen[id(v)] = len(seen)
+                w(prefix)
+                obj(v)
+                w(",")
             else:
                 w(prefix)
                 value(v)
