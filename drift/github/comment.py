@@ -41,9 +41,10 @@ def render_header(fields: dict[str, Any]) -> str:
     return f"<!-- {MARKER} {header_json(fields)} -->"
 
 
-def parse_header(body: str) -> dict[str, Any] | None:
-    """The header of a drift comment, or None (a body without one, or with an unreadable one)."""
-    m = _HEADER.match(body or "")
+def parse_header(body: str, pattern: re.Pattern[str] = _HEADER) -> dict[str, Any] | None:
+    """The header of a drift comment (or, with another ``pattern``, issue), or None (a body
+    without one, or with an unreadable one)."""
+    m = pattern.match(body or "")
     if not m:
         return None
     try:

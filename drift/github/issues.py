@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from drift.github.api import GitHubAPI
-from drift.github.comment import FOOTER_OPEN, header_json, same_content
+from drift.github.comment import FOOTER_OPEN, header_json, parse_header, same_content
 
 ISSUE_MARKER = "drift:issue"
 LABEL = "drift"
@@ -86,14 +86,7 @@ def issue_header(issue_id: str) -> str:
 
 
 def parse_issue_header(body: str) -> dict[str, Any] | None:
-    m = _HEADER.match(body or "")
-    if not m:
-        return None
-    try:
-        value = json.loads(m.group(1))
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+    return parse_header(body, _HEADER)
 
 
 @dataclass(frozen=True)
