@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from drift.diff.engine import MODES, snapshot_diff
-from drift.diff.hashing import versioned_hash
+from drift.diff.hashing import versioned_hash_later
 from drift.errors import CompatibilityError, InputError
 from drift.plan.ignore import IgnoreRule, apply_rules
 from drift.plan.model import Plan, build_plan
@@ -74,13 +74,15 @@ def compare(
     warnings = check_compatible(current, desired, options.force, target or "the current side", desired_name)
     if server_diff is not None:
         answer = server_diff(desired, options.mode, options.force)
-        hash_, diff = answer["hash"], answer["diff"]
+        diff = answer["diff"]
+        hash_later: Callable[[], str] = lambda: answer["hash"]  # noqa: E731
     else:
+        # the hash may be computed alongside the diff and the grading (see versioned_hash_later)
+        hash_later = versioned_hash_later(current, current.get("directus", ""))
         diff = snapshot_diff(current, desired, options.mode)
-        hash_ = versioned_hash(current, current.get("directus", ""))
     diff, ignored = apply_rules(diff, list(options.ignore))
     plan = build_plan(
-        hash_,
+        "",
         diff,
         desired=desired,
         ignored=ignored,
@@ -89,5 +91,6 @@ def compare(
         vendor=current.get("vendor"),
         mode=options.mode,
     )
+    plan.hash = hash_later()
     plan.warnings.extend(warnings)
     return plan

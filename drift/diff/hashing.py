@@ -315,3 +315,44 @@ def object_hash(value: Any) -> str:
 def versioned_hash(snapshot: dict[str, Any], version: str) -> str:
     """Directus's ``getVersionedHash``: ``objectHash({item: snapshot, version})``."""
     return object_hash({"item": snapshot, "version": version})
+
+
+def versioned_hash_later(snapshot: dict[str, Any], version: str) -> Any:
+    """Start :func:`versioned_hash` and return a function that gives its result.
+
+    For a large snapshot on a platform with ``fork`` and no other threads running, the hash is
+    computed by a forked child (copy-on-write, nothing pickled) while this process goes on with
+    the diff; on two or more cores that takes the hash off the critical path. Otherwise, or if
+    the child fails, the hash is computed here when asked for. ``DRIFT_NO_FORK=1`` turns it off.
+    """
+    import os
+    import threading
+
+    big = len(snapshot.get("fields") or ()) >= 5000
+    if not big or not hasattr(os, "fork") or threading.active_count() > 1 or os.environ.get("DRIFT_NO_FORK"):
+        return lambda: versioned_hash(snapshot, version)
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return lambda: versioned_hash(snapshot, version)
+    if pid == 0:  # the child: hash, hand it over, leave without any clean-up of the parent's state
+        code = 0
+        try:
+            os.close(read_fd)
+            os.write(write_fd, versioned_hash(snapshot, version).encode("ascii"))
+        except BaseException:  # noqa: BLE001 - the parent computes the hash itself then
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+
+    def result() -> str:
+        try:
+            with os.fdopen(read_fd, "rb") as pipe:
+                text = pipe.read().decode("ascii", "replace")
+        finally:
+            os.waitpid(pid, 0)
+        return text if len(text) == 40 else versioned_hash(snapshot, version)
+
+    return result
