@@ -22,8 +22,10 @@ def _big_snapshot() -> dict:
 
 
 def test_forked_hash_equals_in_process_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        pytest.skip("fork is not used on this platform / with threads running")
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform: the hash is always computed in-process")
+    # other tests may leave server threads behind; the child only hashes and leaves with _exit
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     forks = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
