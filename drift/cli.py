@@ -18,7 +18,7 @@ import click
 
 from drift import __version__, exits
 from drift.errors import DriftError, InputError
-from drift.workflow import _target_options, check_consent, load_plan_file, make_plan
+from drift.workflow import target_options, check_consent, load_plan_file, make_plan
 from drift.secrets import redact
 
 # -- output helpers ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def run_snapshot(target: str, output: str | None, fmt: str | None, common: Commo
 
     if fmt is None:
         fmt = "json" if output and output.lower().endswith(".json") else "yaml"
-    t = open_target(target, _target_options(common, console))
+    t = open_target(target, target_options(common, console))
     try:
         snap = t.snapshot()
     finally:
@@ -153,7 +153,7 @@ def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: boo
     from drift.targets import open_target
 
     plan = load_plan_file(plan_path)
-    t = open_target(target, _target_options(common, console))
+    t = open_target(target, target_options(common, console))
     try:
         if not plan.has_changes:
             console.note("The plan has no changes; nothing to apply.")

@@ -18,7 +18,7 @@ class Notes(Protocol):
     def warn(self, text: str) -> None: ...
 
 
-def _target_options(common: Any, console: Any, env: dict[str, str] | None = None) -> Any:
+def target_options(common: Any, console: Any, env: dict[str, str] | None = None) -> Any:
     import os
     import sys
 
@@ -71,7 +71,7 @@ def make_plan(current_name: str, desired_name: str, common: Any, console: Any, *
     from drift.pipeline import compare
     from drift.targets import open_target
 
-    topts = _target_options(common, console, env)
+    topts = target_options(common, console, env)
     current = open_target(current_name, topts)
     early: _Background | None = None
     try:

@@ -33,6 +33,16 @@ _STRING = {"type": "string", "minLength": 1}
 _BOOL = {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": "^(?i:true|false)$"}]}
 _ANY: dict[str, Any] = {}
 
+
+def _closed(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with only these keys (Joi's default: unknown keys are errors)."""
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _list_of(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": _closed(properties)}
+
+
 SNAPSHOT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -42,73 +52,28 @@ SNAPSHOT_SCHEMA: dict[str, Any] = {
         "version": {"anyOf": [{"enum": [1, 2]}, {"type": "string", "pattern": r"^\s*[12]\s*$"}]},
         "directus": _STRING,
         "vendor": {"enum": VENDORS},
-        "collections": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "collection": _STRING,
-                    "meta": _ANY,
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {"name": _STRING},
+        "collections": _list_of({"collection": _STRING, "meta": _ANY, "schema": _closed({"name": _STRING})}),
+        "fields": _list_of(
+            {
+                "collection": _STRING,
+                "field": _STRING,
+                "meta": _ANY,
+                # Joi allows unknown keys inside a field's schema
+                "schema": {
+                    "type": ["object", "null"],
+                    "properties": {
+                        "default_value": _ANY,
+                        "max_length": {"type": ["number", "string", "null"]},
+                        "is_nullable": _BOOL,
                     },
                 },
-            },
-        },
-        "fields": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "collection": _STRING,
-                    "field": _STRING,
-                    "meta": _ANY,
-                    "schema": {
-                        "type": ["object", "null"],
-                        "properties": {
-                            "default_value": _ANY,
-                            "max_length": {"type": ["number", "string", "null"]},
-                            "is_nullable": _BOOL,
-                        },
-                    },
-                    "type": {"enum": TYPES + ALIAS_TYPES[1:] + [None]},
-                },
-            },
-        },
-        "systemFields": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "collection": _STRING,
-                    "field": _STRING,
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {"is_indexed": _BOOL},
-                    },
-                },
-            },
-        },
-        "relations": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "collection": _STRING,
-                    "field": _STRING,
-                    "meta": _ANY,
-                    "related_collection": _ANY,
-                    "schema": _ANY,
-                },
-            },
-        },
+                "type": {"enum": TYPES + ALIAS_TYPES[1:] + [None]},
+            }
+        ),
+        "systemFields": _list_of({"collection": _STRING, "field": _STRING, "schema": _closed({"is_indexed": _BOOL})}),
+        "relations": _list_of(
+            {"collection": _STRING, "field": _STRING, "meta": _ANY, "related_collection": _ANY, "schema": _ANY}
+        ),
     },
 }
 

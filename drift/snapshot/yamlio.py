@@ -57,7 +57,7 @@ from yaml.error import MarkedYAMLError, YAMLError
 from yaml.reader import ReaderError
 
 from drift.errors import InputError
-from drift.snapshot.js import is_array_index, js_keys, js_number_str, normalize_number
+from drift.snapshot.js import is_array_index, js_keys, js_number_str, js_to_string, normalize_number
 
 try:  # libyaml: an order of magnitude faster than the pure-Python parser
     from yaml._yaml import CParser as _CParser
@@ -396,32 +396,13 @@ def _empty_collection(tag: str) -> Any:
 
 
 def _key_string(value: Any) -> str:
-    """JavaScript's ``String(key)`` for a mapping key, as js-yaml converts keys."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+    """JavaScript's ``String(key)`` for a mapping key, as js-yaml converts keys (a date prints as
+    ``Date.prototype.toString`` does; nested lists were refused before)."""
     if isinstance(value, JSDate):
         return _date_to_string(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (int, float)):
-        return js_number_str(value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    parts = []
-    for item in value:  # a list; nested lists were refused before
-        if item is None:
-            parts.append("")
-        elif isinstance(item, dict):
-            parts.append("[object Object]")
-        else:
-            parts.append(_key_string(item))
-    return ",".join(parts)
+    if isinstance(value, list):
+        return ",".join("" if item is None else _key_string(item) for item in value)
+    return js_to_string(value)
 
 
 def _copy(value: Any) -> Any:
