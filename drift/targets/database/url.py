@@ -173,7 +173,12 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
             raise TargetError("the ?schema= option only applies to PostgreSQL URLs")
         schemas = parts or schemas
         url = url.difference_update_query(["schema"])
-    return DatabaseURL(url=url, vendor=vendor, schemas=schemas, scheme=scheme)
+    db = DatabaseURL(url=url, vendor=vendor, schemas=schemas, scheme=scheme)
+    # also known to the process-wide redactor, for any message that does not come through here
+    from drift import secrets
+
+    secrets.register(db.password)
+    return db
 
 
 def check_driver(db: DatabaseURL) -> None:
