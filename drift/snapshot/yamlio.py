@@ -1039,25 +1039,15 @@ def _key(k: str) -> str:
     return out
 
 
-# Snapshot mappings repeat a few key sets (meta rows, schema objects): their JS order and the
-# keys' YAML text are worked out once per key set.
-_KEY_PLAN: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-
-
-def _key_plan(obj: dict[str, Any]) -> list[tuple[str, str]]:
-    keys = tuple(obj)
-    plan = _KEY_PLAN.get(keys)
-    if plan is None:
-        plan = [(k, _key(k)) for k in js_keys(obj)]
-        if len(_KEY_PLAN) < 20000:
-            _KEY_PLAN[keys] = plan
-    return plan
+# The general writer: js-yaml's writeNode for block collections, one call per node. The fast
+# writer below hands it only mappings with a key too long for an implicit key (``? key``).
 
 
 def _write_mapping(out: list[str], obj: dict[str, Any], level: int, compact: bool) -> None:
     newline = "\n" + "  " * level
     first = compact
-    for k, key in _key_plan(obj):
+    for k in js_keys(obj):
+        key = _key(k)
         value = obj[k]
         if not first:
             out.append(newline)
@@ -1106,17 +1096,159 @@ def _write_sequence(out: list[str], seq: list[Any] | tuple[Any, ...], level: int
             out.append(_scalar(item, level + 1))
 
 
+# The fast writer. Every line is written as pieces that start with its own line break:
+# "\n" + indentation + key + ": ", then the value's text. The piece that opens a block sequence
+# item carries the "- " in place of the last two columns of its indentation ("\n  - key: "
+# instead of "\n    key: "), which is what js-yaml's compact form amounts to; the document's first
+# "\n" is dropped at the end.
+#
+# Snapshot mappings repeat a few key sets at a few levels (meta rows, schema objects): for each
+# key set and level the line prefixes are made once (:func:`_plan`), with null, true and false
+# already appended. Scalars are written inline, strings through a memo of their YAML text
+# (:func:`_str_text`). Two appends are cheaper than one concatenation here.
+
+_MAX_SAFE = 2**53
+_LONG_KEYS = object()  # plan marker: a key needs the explicit "? key" form
+
+# A key's pieces: "\n<indent>key: ", the same + "null" / "true" / "false", "\n<indent>key:".
+_Entry = tuple[str, str, str, str, str]
+
+
+def _entry(prefix: str) -> _Entry:
+    return (prefix, prefix + "null", prefix + "true", prefix + "false", prefix[:-1])
+
+
+class _Plan:
+    """How a mapping with one key set is written at one level."""
+
+    __slots__ = ("dash", "entries", "order")
+
+    def __init__(self, order: list[str] | None, prefixes: list[str], dash: str) -> None:
+        self.order = order  # keys in JS order, or None when that is the dict's own order
+        self.entries = [_entry(p) for p in prefixes]  # per key, in JS order
+        # the same when the mapping opens a sequence item ("- " before its first key)
+        self.dash = [_entry(dash + prefixes[0][len(dash) :])] + self.entries[1:]
+
+
+_PLANS: dict[tuple[tuple[str, ...], int], Any] = {}
+
+
+def _plan(keys: tuple[str, ...], level: int) -> Any:
+    """The :class:`_Plan` of a key set at ``level`` (or :data:`_LONG_KEYS`), cached."""
+    order = js_keys(dict.fromkeys(keys))
+    texts = [_key(k) for k in order]
+    if any(len(t) > 512 and _len16(t) > 1024 for t in texts):
+        plan: Any = _LONG_KEYS
+    else:
+        indent = "\n" + "  " * level
+        dash = "\n" + "  " * (level - 1) + "- " if level else indent
+        plan = _Plan(None if list(keys) == order else order, [indent + t + ": " for t in texts], dash)
+    if len(_PLANS) < 20000:
+        _PLANS[(keys, level)] = plan
+    return plan
+
+
+def _str_text(s: str, level: int) -> str:
+    """A string's YAML text at ``level``; memoised when the level cannot change it."""
+    if _short(s) and "\n" not in s:
+        out = _write_string(s, level, False)
+        if len(_scalar_cache) < 100_000:
+            _scalar_cache[s] = out
+        return out
+    return _write_string(s, level, False)
+
+
+def _mapping(out: list[str], obj: dict[str, Any], level: int, dash: bool) -> None:
+    """A non-empty mapping whose keys sit at ``level``; ``dash``: it opens a sequence item."""
+    keys = tuple(obj)
+    plan = _PLANS.get((keys, level))
+    if plan is None:
+        plan = _plan(keys, level)
+    if plan is _LONG_KEYS:
+        if dash:
+            out.append("\n" + "  " * (level - 1) + "- ")
+        _write_mapping(out, obj, level, dash)
+        return
+    w = out.append
+    get = _scalar_cache.get
+    sub = level + 1
+    values = obj.values() if plan.order is None else [obj[k] for k in plan.order]
+    for e, v in zip(plan.dash if dash else plan.entries, values):
+        if v is None:
+            w(e[1])
+        elif v is True:
+            w(e[2])
+        elif v is False:
+            w(e[3])
+        else:
+            t = type(v)
+            if t is str:
+                s = get(v)
+                w(e[0])
+                w(s if s is not None else _str_text(v, sub))
+            elif t is dict:
+                if v:
+                    w(e[4])
+                    _mapping(out, v, sub, False)
+                else:
+                    w(e[0])
+                    w("{}")
+            elif t is int and -_MAX_SAFE <= v <= _MAX_SAFE:
+                w(e[0])
+                w(str(v))
+            elif (t is list or t is tuple) and v:
+                w(e[4])
+                _sequence(out, v, sub, False)
+            else:
+                w(e[0])
+                w(_scalar(v, sub))
+
+
+_ITEM: list[str] = []  # "\n<indent>- " per level
+
+
+def _item_prefix(level: int) -> str:
+    while len(_ITEM) <= level:
+        _ITEM.append("\n" + "  " * len(_ITEM) + "- ")
+    return _ITEM[level]
+
+
+def _sequence(out: list[str], seq: list[Any] | tuple[Any, ...], level: int, dash: bool) -> None:
+    """A non-empty sequence whose items sit at ``level``; ``dash``: it opens a sequence item."""
+    w = out.append
+    pre = _item_prefix(level)
+    get = _scalar_cache.get
+    sub = level + 1
+    first = len(out)
+    for v in seq:
+        t = type(v)
+        if t is dict and v:
+            _mapping(out, v, sub, True)
+        elif t is str:
+            s = get(v)
+            w(pre)
+            w(s if s is not None else _str_text(v, sub))
+        elif (t is list or t is tuple) and v:
+            _sequence(out, v, sub, True)
+        else:
+            w(pre)
+            w(_scalar(v, sub))
+    if dash:  # "- - item": the first piece's indentation ends in this item's dash
+        out[first] = _item_prefix(level - 1) + out[first][len(pre) - 2 :]
+
+
 def dump_yaml(obj: Any) -> str:
     """js-yaml 4 ``dump(obj)`` with default options, byte for byte, for JSON-like data."""
     out: list[str] = []
     try:
         if type(obj) is dict and obj:
-            _write_mapping(out, obj, 0, True)
+            _mapping(out, obj, 0, False)
         elif type(obj) in (list, tuple) and obj:
-            _write_sequence(out, obj, 0, True)
+            _sequence(out, obj, 0, False)
         else:
-            out.append(_scalar(obj, 0))
+            return _scalar(obj, 0) + "\n"
     except RecursionError:
         raise InputError("the value is nested too deeply to write as YAML") from None
+    out[0] = out[0][1:]  # the document starts without the line break of its first piece
     out.append("\n")
     return "".join(out)
