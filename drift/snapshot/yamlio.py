@@ -1130,7 +1130,14 @@ class _Plan:
         self.dash = [_entry(dash + prefixes[0][len(dash) :])] + self.entries[1:]
 
 
-_PLANS: dict[tuple[tuple[str, ...], int], Any] = {}
+_PLANS: list[dict[tuple[str, ...], Any]] = []  # per level: key set -> plan
+_plan_count = 0
+
+
+def _plans_at(level: int) -> dict[tuple[str, ...], Any]:
+    while len(_PLANS) <= level:
+        _PLANS.append({})
+    return _PLANS[level]
 
 
 def _plan(keys: tuple[str, ...], level: int) -> Any:
@@ -1143,8 +1150,10 @@ def _plan(keys: tuple[str, ...], level: int) -> Any:
         indent = "\n" + "  " * level
         dash = "\n" + "  " * (level - 1) + "- " if level else indent
         plan = _Plan(None if list(keys) == order else order, [indent + t + ": " for t in texts], dash)
-    if len(_PLANS) < 20000:
-        _PLANS[(keys, level)] = plan
+    global _plan_count
+    if _plan_count < 20000:
+        _plan_count += 1
+        _plans_at(level)[keys] = plan
     return plan
 
 
@@ -1160,8 +1169,9 @@ def _str_text(s: str, level: int) -> str:
 
 def _mapping(out: list[str], obj: dict[str, Any], level: int, dash: bool) -> None:
     """A non-empty mapping whose keys sit at ``level``; ``dash``: it opens a sequence item."""
+    plans = _PLANS[level] if level < len(_PLANS) else _plans_at(level)
     keys = tuple(obj)
-    plan = _PLANS.get((keys, level))
+    plan = plans.get(keys)
     if plan is None:
         plan = _plan(keys, level)
     if plan is _LONG_KEYS:
@@ -1170,7 +1180,7 @@ def _mapping(out: list[str], obj: dict[str, Any], level: int, dash: bool) -> Non
         _write_mapping(out, obj, level, dash)
         return
     w = out.append
-    get = _scalar_cache.get
+    memo = _scalar_cache
     sub = level + 1
     values = obj.values() if plan.order is None else [obj[k] for k in plan.order]
     for e, v in zip(plan.dash if dash else plan.entries, values):
@@ -1183,9 +1193,11 @@ def _mapping(out: list[str], obj: dict[str, Any], level: int, dash: bool) -> Non
         else:
             t = type(v)
             if t is str:
-                s = get(v)
                 w(e[0])
-                w(s if s is not None else _str_text(v, sub))
+                try:
+                    w(memo[v])
+                except KeyError:
+                    w(_str_text(v, sub))
             elif t is dict:
                 if v:
                     w(e[4])
