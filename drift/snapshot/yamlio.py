@@ -38,7 +38,7 @@ escape of a lone surrogate is refused (escaped surrogate *pairs* are read); a to
 scalar with an explicit indentation indicator (``|2``) is indented one column differently.
 
 Speed (a 20 MB snapshot, CPU time): about 2 s to load with libyaml (1.4 s of it is libyaml's own
-parsing; PyYAML's ``CSafeLoader`` takes about three times as long) and 0.5 s to dump.
+parsing; PyYAML's ``CSafeLoader`` takes about three times as long) and 0.15 s to dump.
 """
 
 from __future__ import annotations
@@ -1108,7 +1108,7 @@ def _write_sequence(out: list[str], seq: list[Any] | tuple[Any, ...], level: int
 # (:func:`_str_text`). Two appends are cheaper than one concatenation here.
 
 _MAX_SAFE = 2**53
-_LONG_KEYS = object()  # plan marker: a key needs the explicit "? key" form
+_LONG_KEYS = object()  # no plan: a key needs the explicit "? key" form
 
 # A key's pieces: "\n<indent>key: ", the same + "null" / "true" / "false", "\n<indent>key:".
 _Entry = tuple[str, str, str, str, str]
@@ -1118,42 +1118,31 @@ def _entry(prefix: str) -> _Entry:
     return (prefix, prefix + "null", prefix + "true", prefix + "false", prefix[:-1])
 
 
-class _Plan:
-    """How a mapping with one key set is written at one level."""
-
-    __slots__ = ("dash", "entries", "order")
-
-    def __init__(self, order: list[str] | None, prefixes: list[str], dash: str) -> None:
-        self.order = order  # keys in JS order, or None when that is the dict's own order
-        self.entries = [_entry(p) for p in prefixes]  # per key, in JS order
-        # the same when the mapping opens a sequence item ("- " before its first key)
-        self.dash = [_entry(dash + prefixes[0][len(dash) :])] + self.entries[1:]
-
-
-_PLANS: list[dict[tuple[str, ...], Any]] = []  # per level: key set -> plan
+# Per level, key set -> (entries in JS order, the keys in JS order or None when that is the dict's
+# own order); one table for mappings that open a sequence item ("- " before their first key).
+_PLANS: list[dict[tuple[str, ...], Any]] = []
+_DASH_PLANS: list[dict[tuple[str, ...], Any]] = []
 _plan_count = 0
 
 
-def _plans_at(level: int) -> dict[tuple[str, ...], Any]:
-    while len(_PLANS) <= level:
-        _PLANS.append({})
-    return _PLANS[level]
-
-
-def _plan(keys: tuple[str, ...], level: int) -> Any:
-    """The :class:`_Plan` of a key set at ``level`` (or :data:`_LONG_KEYS`), cached."""
+def _plan(keys: tuple[str, ...], level: int, dash: bool) -> Any:
+    """How a mapping with this key set is written at ``level`` (or :data:`_LONG_KEYS`), cached."""
+    global _plan_count
     order = js_keys(dict.fromkeys(keys))
     texts = [_key(k) for k in order]
     if any(len(t) > 512 and _len16(t) > 1024 for t in texts):
-        plan: Any = _LONG_KEYS
-    else:
-        indent = "\n" + "  " * level
-        dash = "\n" + "  " * (level - 1) + "- " if level else indent
-        plan = _Plan(None if list(keys) == order else order, [indent + t + ": " for t in texts], dash)
-    global _plan_count
+        return _LONG_KEYS  # not cached: such mappings are rare
+    indent = "\n" + "  " * level
+    entries = [_entry(indent + t + ": ") for t in texts]
+    if dash:
+        entries[0] = _entry("\n" + "  " * (level - 1) + "- " + texts[0] + ": ")
+    plan = (entries, None if list(keys) == order else order)
     if _plan_count < 20000:
         _plan_count += 1
-        _plans_at(level)[keys] = plan
+        tables = _DASH_PLANS if dash else _PLANS
+        while len(tables) <= level:
+            tables.append({})
+        tables[level][keys] = plan
     return plan
 
 
@@ -1169,21 +1158,21 @@ def _str_text(s: str, level: int) -> str:
 
 def _mapping(out: list[str], obj: dict[str, Any], level: int, dash: bool) -> None:
     """A non-empty mapping whose keys sit at ``level``; ``dash``: it opens a sequence item."""
-    plans = _PLANS[level] if level < len(_PLANS) else _plans_at(level)
     keys = tuple(obj)
-    plan = plans.get(keys)
-    if plan is None:
-        plan = _plan(keys, level)
-    if plan is _LONG_KEYS:
-        if dash:
-            out.append("\n" + "  " * (level - 1) + "- ")
-        _write_mapping(out, obj, level, dash)
-        return
+    try:
+        entries, order = (_DASH_PLANS if dash else _PLANS)[level][keys]
+    except (IndexError, KeyError):
+        plan = _plan(keys, level, dash)
+        if plan is _LONG_KEYS:
+            if dash:
+                out.append("\n" + "  " * (level - 1) + "- ")
+            _write_mapping(out, obj, level, dash)
+            return
+        entries, order = plan
     w = out.append
     memo = _scalar_cache
     sub = level + 1
-    values = obj.values() if plan.order is None else [obj[k] for k in plan.order]
-    for e, v in zip(plan.dash if dash else plan.entries, values):
+    for e, v in zip(entries, obj.values() if order is None else [obj[k] for k in order]):
         if v is None:
             w(e[1])
         elif v is True:
@@ -1228,10 +1217,13 @@ def _item_prefix(level: int) -> str:
 def _sequence(out: list[str], seq: list[Any] | tuple[Any, ...], level: int, dash: bool) -> None:
     """A non-empty sequence whose items sit at ``level``; ``dash``: it opens a sequence item."""
     w = out.append
-    pre = _item_prefix(level)
+    try:
+        pre = _ITEM[level]
+    except IndexError:
+        pre = _item_prefix(level)
     get = _scalar_cache.get
     sub = level + 1
-    first = len(out)
+    first = len(out) if dash else 0
     for v in seq:
         t = type(v)
         if t is dict and v:
