@@ -38,7 +38,7 @@ escape of a lone surrogate is refused (escaped surrogate *pairs* are read); a to
 scalar with an explicit indentation indicator (``|2``) is indented one column differently.
 
 Speed (a 20 MB snapshot, CPU time): about 2 s to load with libyaml (1.4 s of it is libyaml's own
-parsing; PyYAML's ``CSafeLoader`` takes about three times as long) and 0.15 s to dump.
+parsing; PyYAML's ``CSafeLoader`` takes about three times as long) and 0.15-0.2 s to dump.
 """
 
 from __future__ import annotations
