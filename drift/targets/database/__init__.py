@@ -10,11 +10,17 @@ the snapshot must carry the raw strings Directus's inspector reports (``regtype`
 ``pg_get_expr`` defaults, ``COLUMN_TYPE``, declared SQLite types, its own notions of "indexed" and
 "unique"), which reflection normalises away, and because reflection on MySQL and SQLite costs
 queries per table. It also counts rows that destructive changes would lose.
+
+Reading needs no SQLAlchemy: the URL is parsed by :mod:`.url` and the connection is the DB-API
+driver's own (psycopg 3, PyMySQL, sqlite3; other drivers through SQLAlchemy's engine), so a
+snapshot does not pay for importing it. Applying a plan (:mod:`.apply`) uses SQLAlchemy and
+imports it then.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -22,15 +28,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
-
 from drift.errors import TargetError
 from drift.targets import TargetOptions
 from drift.targets.database import mysql, postgres, sqlite
-from drift.targets.database.apply import DatabaseApply
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.directus import (
     DEFAULT_EXCLUDE_TABLES,
@@ -42,8 +42,13 @@ from drift.targets.database.directus import (
     system_data,
 )
 from drift.targets.database.plain import plain_snapshot
-from drift.targets.database.reader import Reader
-from drift.targets.database.url import DatabaseURL, check_driver, parse_database_url
+from drift.targets.database.reader import Reader, Session
+from drift.targets.database.url import (
+    DatabaseURL,
+    check_driver,
+    driver_connect,
+    parse_database_url,
+)
 
 DIALECTS: dict[str, ModuleType] = {
     "postgres": postgres,
@@ -109,12 +114,13 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = db.scrub(" ".join(str(orig).split()))
     low = text.lower()
-    host = db.url.host or "localhost"
-    where = f"{host}:{db.url.port}" if db.url.port else host
+    url = db.parts
+    host = url.host or "localhost"
+    where = f"{host}:{url.port}" if url.port else host
     if "password authentication failed" in low or "access denied" in low:
-        return f"authentication failed for user {db.url.username!r}"
+        return f"authentication failed for user {url.username!r}"
     if "does not exist" in low and "database" in low or "unknown database" in low:
-        return f"database {db.url.database!r} does not exist"
+        return f"database {url.database!r} does not exist"
     if (
         "connection refused" in low
         or "could not connect" in low
@@ -134,8 +140,13 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     return text[:300] or type(orig).__name__
 
 
-class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
-    """A SQL database as a drift target (``kind = "database"``)."""
+class DatabaseTarget:
+    """A SQL database as a drift target (``kind = "database"``).
+
+    Reading (``snapshot``, ``inspect``, ``rows_affected``) connects with the DB-API driver itself;
+    ``sql_preview`` and ``apply`` are :class:`~drift.targets.database.apply.DatabaseApply`'s, on
+    SQLAlchemy (:attr:`engine`), which is only imported when a plan is previewed or applied.
+    """
 
     kind = "database"
 
@@ -144,7 +155,7 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         url: DatabaseURL,
         options: TargetOptions | None = None,
         *,
-        engine: Engine | None = None,
+        engine: Any = None,
     ) -> None:
         self.url = url
         self.options = options or TargetOptions()
@@ -173,10 +184,11 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
             progress.done()
 
     def snapshot_on(
-        self, conn: Connection, *, progress: _Progress | None = None
+        self, conn: Any, *, progress: _Progress | None = None
     ) -> dict[str, Any]:
-        """The snapshot read on ``conn``, inside the caller's transaction (nothing is committed
-        or rolled back here). The reading it was built from is left in :attr:`last`."""
+        """The snapshot read on ``conn`` (a :class:`~.reader.Session` or a SQLAlchemy
+        ``Connection``), inside the caller's transaction (nothing is committed or rolled back
+        here). The reading it was built from is left in :attr:`last`."""
         with _gc_paused():
             return self.snapshot_of(self.inspect_on(conn, progress=progress))
 
@@ -205,22 +217,32 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         except ValueError as exc:  # include and exclude together
             raise TargetError(str(exc)) from exc
 
-    # -- reading ----------------------------------------------------------------------------
+    # -- applying (SQLAlchemy) ------------------------------------------------------------
+    def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
+        """The statements an apply of ``plan`` would run (see :mod:`.apply`)."""
+        return _applier(self).sql_preview(plan)  # type: ignore[no-any-return]
+
+    def apply(
+        self, plan: Any, *, allow_destructive: bool = False, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Apply exactly the reviewed plan (see :mod:`.apply`)."""
+        return _applier(self).apply(  # type: ignore[no-any-return]
+            plan, allow_destructive=allow_destructive, dry_run=dry_run
+        )
+
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> Any:
+        """The SQLAlchemy engine, for applying (made, and SQLAlchemy imported, on first use)."""
         if self._engine is None:
             self._engine = self._create_engine()
         return self._engine
 
-    def _create_engine(self) -> Engine:
-        check_driver(self.url)
-        if self.vendor == "sqlite":
-            path = self.url.sqlite_path
-            if path is not None:
-                import os
+    def _create_engine(self) -> Any:
+        from sqlalchemy import create_engine
+        from sqlalchemy import exc as sa_exc
+        from sqlalchemy.pool import NullPool
 
-                if not os.path.isfile(path):
-                    raise TargetError(f"no SQLite database at {path}")
+        self._check_reachable()
         timeout = max(1, int(self.options.timeout))
         connect_args: dict[str, Any]
         if self.vendor in ("postgres", "mysql"):
@@ -236,40 +258,89 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
                 f"database {self.describe()}: {_reason(self.url, exc)}"
             ) from None
 
-    def connect(self) -> AbstractContextManager[Connection]:
-        """A connection in one read-only, repeatable-read transaction (where the vendor allows)."""
+    def _check_reachable(self) -> None:
+        """The driver is installed and, for SQLite, the file is there (never created)."""
+        check_driver(self.url)
+        path = self.url.sqlite_path
+        if path is not None:
+            import os
+
+            if not os.path.isfile(path):
+                raise TargetError(f"no SQLite database at {path}")
+
+    # -- reading ----------------------------------------------------------------------------
+    def _open_session(self) -> tuple[Session, Any]:
+        """A fresh connection and what closes it: the driver's own ``connect()`` for psycopg 3,
+        PyMySQL and sqlite3, else a raw connection of the SQLAlchemy engine."""
+        self._check_reachable()
+        how = driver_connect(self.url, self.options.timeout)
+        if how is not None:
+            name, args, kwargs = how
+            module = importlib.import_module(name)
+            try:
+                conn = module.connect(*args, **kwargs)
+            except module.Error as exc:
+                raise TargetError(
+                    f"database {self.describe()}: {_reason(self.url, exc)}"
+                ) from None
+            return Session(conn, self.vendor, module), conn
+        from sqlalchemy import exc as sa_exc
+
+        try:
+            raw = self.engine.raw_connection()
+        except sa_exc.DBAPIError as exc:
+            raise TargetError(
+                f"database {self.describe()}: {_reason(self.url, exc)}"
+            ) from None
+        module = self.engine.dialect.loaded_dbapi
+        driver = raw.driver_connection
+        driver.rollback()  # whatever the dialect's first-connect queries left open
+        return Session(driver, self.vendor, module), raw
+
+    def _begin_read(self, session: Session) -> None:
+        """Start one read-only, repeatable-read transaction (where the vendor allows)."""
+        conn = session.connection
+        if self.vendor == "postgres":
+            if type(conn).__module__.split(".")[0] == "psycopg":
+                # psycopg 3 opens the transaction with these in its BEGIN
+                conn.isolation_level = session.module.IsolationLevel.REPEATABLE_READ
+                conn.read_only = True
+                return
+            statements = ["SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"]
+        elif self.vendor == "mysql":
+            statements = [
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+            ]
+        else:
+            statements = ["BEGIN"]
+        cur = conn.cursor()
+        try:
+            for statement in statements:
+                cur.execute(statement)
+        finally:
+            cur.close()
+
+    def connect(self) -> AbstractContextManager[Session]:
+        """A connection in one read-only, repeatable-read transaction (where the vendor allows),
+        rolled back and closed at the end. Driver errors become one-line ``TargetError``s."""
 
         @contextmanager
-        def cm() -> Iterator[Connection]:
+        def cm() -> Iterator[Session]:
+            session, closer = self._open_session()
             try:
-                conn = self.engine.connect()
-            except sa_exc.DBAPIError as exc:
-                raise TargetError(
-                    f"database {self.describe()}: {_reason(self.url, exc)}"
-                ) from None
-            try:
-                if self.vendor == "postgres":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                elif self.vendor == "mysql":
-                    conn.exec_driver_sql(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-                    )
-                    conn.exec_driver_sql(
-                        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
-                    )
-                else:
-                    conn.exec_driver_sql("BEGIN")
-                yield conn
-            except sa_exc.DBAPIError as exc:
-                raise TargetError(
-                    f"database {self.describe()}: {_reason(self.url, exc)}"
-                ) from None
-            finally:
                 try:
-                    conn.rollback()
+                    self._begin_read(session)
+                    yield session
                 finally:
-                    conn.close()
+                    try:
+                        session.connection.rollback()
+                    finally:
+                        closer.close()
+            except session.module.Error as exc:
+                raise TargetError(
+                    f"database {self.describe()}: {_reason(self.url, exc)}"
+                ) from None
 
         return cm()
 
@@ -283,7 +354,7 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
             progress.done()
 
     def inspect_on(
-        self, conn: Connection, *, progress: _Progress | None = None
+        self, conn: Any, *, progress: _Progress | None = None
     ) -> Inspection:
         """Read the catalog (and Directus's tables in Directus mode) on ``conn``, inside the
         caller's transaction; the reading is also kept in :attr:`last`."""
@@ -441,6 +512,18 @@ def _is_drop(entry: Any) -> bool:
         and isinstance(changes[0], Mapping)
         and changes[0].get("kind") == "D"
     )
+
+
+def _applier(target: DatabaseTarget) -> Any:
+    """``target`` with :class:`~.apply.DatabaseApply`'s methods (its SQLAlchemy side): every
+    other attribute is the target's own."""
+    from drift.targets.database.apply import DatabaseApply
+
+    class Applier(DatabaseApply):
+        def __getattr__(self, name: str) -> Any:
+            return getattr(target, name)
+
+    return Applier()
 
 
 def open_database(name: str, options: TargetOptions | None = None) -> DatabaseTarget:

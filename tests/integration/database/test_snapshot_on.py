@@ -1,9 +1,11 @@
 """``DatabaseTarget.snapshot_on`` and the fast reading and building paths.
 
 ``snapshot_on(conn)`` reads inside the caller's transaction (it sees that transaction's own
-uncommitted changes and ends nothing). On PostgreSQL the reader runs on psycopg's own cursor and
-parses JSON the JavaScript way; the snapshot must be the same as through SQLAlchemy's result layer.
-The faster ``sortDeep`` and ``sortBy`` of the build must equal the reference ones on any input.
+uncommitted changes and ends nothing), on a SQLAlchemy connection as on drift's own. On PostgreSQL
+the reader's psycopg cursor parses JSON the JavaScript way; the snapshot must be the same as with
+psycopg's default JSON parsing and drift's per-value conversion, and the same on a SQLAlchemy
+connection as on the driver connection drift opens itself. The faster ``sortDeep`` and ``sortBy``
+of the build must equal the reference ones on any input.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def test_snapshot_on_reads_inside_the_callers_transaction(
     assert names(inside) == ["kept", "uncommitted"]
 
 
-def test_fast_reader_equals_sqlalchemy_reader(
+def test_fast_reader_equals_converting_reader(
     make_pg: Callable[[], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = make_pg()
@@ -96,11 +98,14 @@ def test_fast_reader_equals_sqlalchemy_reader(
     try:
         fast = target.snapshot()
         assert target.last is not None and target.last.mode == "directus"
+        with target.engine.connect() as conn:
+            on_sqlalchemy = target.snapshot_on(conn)
+            conn.rollback()
         monkeypatch.setattr(Reader, "fast", property(lambda self: False))
         slow = target.snapshot()
     finally:
         target.close()
-    assert json.dumps(fast) == json.dumps(slow)
+    assert json.dumps(fast) == json.dumps(slow) == json.dumps(on_sqlalchemy)
     name = next(f for f in fast["fields"] if f["field"] == "name")
     # JSON.parse: 1.0 is 1, 2**53 + 1 rounds to a double, an integer-like key comes first
     assert list(name["meta"]["options"]) == ["1", "a", "e", "n", "z"]
