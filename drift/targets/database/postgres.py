@@ -10,6 +10,7 @@ exactly this column, ``is_unique``/``has_auto_increment`` from single-column con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
@@ -302,22 +303,36 @@ def columns(
     return out
 
 
-def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
-    """Read the whole catalog of ``schemas`` in a fixed number of queries."""
+def inspect_first(
+    reader: Reader, schemas: tuple[str, ...] = ("public",)
+) -> tuple[Catalog, Callable[[], None]]:
+    """The catalog's tables, indexes and primary keys, and the function that reads the columns
+    and foreign keys into it (a fixed number of queries in all)."""
     info = server(reader)
     idx = indexes(reader, schemas)
     cat = Catalog(
         vendor=VENDOR,
         tables=tables(reader, schemas),
-        columns=columns(
-            reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
-        ),
-        foreign_keys=foreign_keys(reader, schemas),
         indexes=idx,
         primary_keys={i.table: [c for c in i.columns if c] for i in idx if i.primary},
         server_version=str(info["version"]),
     )
     cat.round_trips = reader.round_trips
+
+    def rest() -> None:
+        cat.columns = columns(
+            reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
+        )
+        cat.foreign_keys = foreign_keys(reader, schemas)
+        cat.round_trips = reader.round_trips
+
+    return cat, rest
+
+
+def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
+    """Read the whole catalog of ``schemas`` in a fixed number of queries."""
+    cat, rest = inspect_first(reader, schemas)
+    rest()
     return cat
 
 

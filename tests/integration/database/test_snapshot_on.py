@@ -120,6 +120,34 @@ def test_fast_reader_equals_converting_reader(
     )
 
 
+def test_directus_rows_prepared_while_the_catalog_is_read(make_pg: Callable[[], str]) -> None:
+    """In Directus mode the columns and foreign keys are read (in a thread of their own) while
+    Directus's rows are prepared; a change committed meanwhile by another session is not seen."""
+    url = make_pg()
+    _run(url, DIRECTUS_TABLES)
+    engine = sqlalchemy.create_engine(parse_database_url(url).url)
+
+    class Racing(DatabaseTarget):
+        def _catalog_first(self, reader: Any) -> Any:
+            catalog, rest = super()._catalog_first(reader)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE things ADD COLUMN late integer")
+                conn.exec_driver_sql("CREATE TABLE later (id integer PRIMARY KEY)")
+            return catalog, rest
+
+    target = Racing(parse_database_url(url), TargetOptions())
+    try:
+        snap = target.snapshot()
+        assert target.last is not None and target.last.prepared is not None
+    finally:
+        target.close()
+        engine.dispose()
+    fields = [(f["collection"], f["field"]) for f in snap["fields"]]
+    assert ("things", "late") not in fields and ("things", "name") in fields
+    assert "later" not in [c["collection"] for c in snap["collections"]]
+    assert ("things", "parent") in [(r["collection"], r["field"]) for r in snap["relations"]]
+
+
 def test_js_json_loads_numbers() -> None:
     assert js_json_loads(b'{"a": 1.0, "b": [2.5, 1e2], "c": 12345678901234567890}') == {
         "a": 1,
