@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from drift.snapshot.js import normalize_number
+from drift.targets.database.values import _js_float, _js_int
 
 # the ``:name`` bind-parameter syntax of SQLAlchemy's text() (not ``::cast``)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
@@ -31,12 +31,8 @@ _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 _VENDORS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 
 
-def _js_int(text_: str) -> int | float:
-    return normalize_number(int(text_))
-
-
-def _js_float(text_: str) -> int | float:
-    return normalize_number(float(text_))
+# one decoder for every value (``json.loads`` with options builds a new one per call)
+_JS_DECODER = json.JSONDecoder(parse_int=_js_int, parse_float=_js_float)
 
 
 def js_json_loads(data: Any) -> Any:
@@ -44,7 +40,9 @@ def js_json_loads(data: Any) -> Any:
     (integral ones as ``int``, integers beyond 2**53 rounded)."""
     if not isinstance(data, str):
         data = bytes(data).decode("utf-8")
-    return json.loads(data, parse_int=_js_int, parse_float=_js_float)
+    if data.startswith("\ufeff"):  # json.loads's own error for a byte order mark
+        return json.loads(data, parse_int=_js_int, parse_float=_js_float)
+    return _JS_DECODER.decode(data)
 
 
 @dataclass
