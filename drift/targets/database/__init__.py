@@ -77,19 +77,23 @@ class Inspection:
 
 
 @contextmanager
-def _meanwhile(work: Callable[[], None], *, threaded: bool) -> Iterator[None]:
-    """Run ``work`` (statements on the connection) while the body runs (Python only), in a
+def _meanwhile(
+    read: Callable[[], Callable[[], None]], *, threaded: bool
+) -> Iterator[None]:
+    """Run ``read`` (statements on the connection) while the body runs (Python only), in a
     thread of its own when ``threaded``: the server executes the statements while this process
-    computes. Exceptions of either side are raised here; the thread is always joined first."""
+    computes. The function ``read`` returns (what makes its rows into records) runs here after
+    the body. Exceptions of either side are raised here; the thread is always joined first."""
     if not threaded:
         yield
-        work()
+        read()()
         return
     failed: list[BaseException] = []
+    finish: list[Callable[[], None]] = []
 
     def run() -> None:
         try:
-            work()
+            finish.append(read())
         except BaseException as exc:  # re-raised in the calling thread
             failed.append(exc)
 
@@ -106,6 +110,7 @@ def _meanwhile(work: Callable[[], None], *, threaded: bool) -> Iterator[None]:
         sys.setswitchinterval(interval)
     if failed:
         raise failed[0]
+    finish[0]()
 
 
 @contextmanager
@@ -415,7 +420,7 @@ class DatabaseTarget:
                 with _meanwhile(rest, threaded=reader.fast):
                     prepared = prepare_rows(catalog, rows, self._exclude_tables())
             else:
-                rest()
+                rest()()
         finally:
             reader.close()
         catalog.round_trips = reader.round_trips
@@ -425,12 +430,15 @@ class DatabaseTarget:
     def _inspect_catalog(self, reader: Reader) -> Catalog:
         """The whole catalog."""
         catalog, rest = self._catalog_first(reader)
-        rest()
+        rest()()
         return catalog
 
-    def _catalog_first(self, reader: Reader) -> tuple[Catalog, Callable[[], None]]:
-        """The catalog's tables, indexes and primary keys, and what reads the rest into it (on
-        PostgreSQL the columns and foreign keys are read last; the others read it all first)."""
+    def _catalog_first(
+        self, reader: Reader
+    ) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
+        """The catalog's tables, indexes and primary keys, and what reads the rest: it runs the
+        remaining statements and returns what puts their rows into the catalog (on PostgreSQL the
+        columns and foreign keys are read last; the others read it all first)."""
         if self.vendor == "postgres":
             return postgres.inspect_first(reader, self.url.schemas)
         if self.vendor == "mysql":
@@ -538,7 +546,11 @@ class DatabaseTarget:
         return reader.quote(table)
 
 
-def _nothing() -> None:
+def _nothing() -> Callable[[], None]:
+    return _done
+
+
+def _done() -> None:
     pass
 
 

@@ -211,12 +211,31 @@ def indexes(reader: Reader, schemas: tuple[str, ...]) -> list[Index]:
 def columns(
     reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
 ) -> list[Column]:
+    return read_columns(reader, schemas, server_num=server_num, postgis=postgis)()
+
+
+def read_columns(
+    reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
+) -> Callable[[], list[Column]]:
+    """Run the column queries now; what turns their rows into the columns, for later."""
     params = {"schemas": list(schemas)}
     sql = _COLUMNS.format(
         generated=_GENERATED_12 if server_num >= 120000 else _GENERATED_OLD
     )
-    names, rows = reader.rows(sql, params)
-    cnames, crows = reader.rows(_CONSTRAINTS, params)
+    got = reader.rows(sql, params)
+    constraints = reader.rows(_CONSTRAINTS, params)
+    geometry = reader.all(_GEOMETRY, params) if postgis else []
+    return lambda: _columns(got, constraints, postgis, geometry)
+
+
+def _columns(
+    got: tuple[list[str], list[tuple[Any, ...]]],
+    constraints: tuple[list[str], list[tuple[Any, ...]]],
+    postgis: bool,
+    geometry_rows: list[dict[str, Any]],
+) -> list[Column]:
+    names, rows = got
+    cnames, crows = constraints
     # per column: [is_unique, is_primary_key, has_auto_increment, first foreign key]
     flags: dict[tuple[str, str], list[Any]] = {}
     ci = {n: i for i, n in enumerate(cnames)}
@@ -293,10 +312,7 @@ def columns(
         for col in out:
             if col["data_type"] in ("point", "polygon"):
                 col["data_type"] = "unknown"
-        geometry = {
-            (g["table"], g["name"]): g["data_type"]
-            for g in reader.all(_GEOMETRY, params)
-        }
+        geometry = {(g["table"], g["name"]): g["data_type"] for g in geometry_rows}
         for col in out:
             if (col["table"], col["name"]) in geometry:
                 col["data_type"] = geometry[(col["table"], col["name"])]
@@ -305,9 +321,10 @@ def columns(
 
 def inspect_first(
     reader: Reader, schemas: tuple[str, ...] = ("public",)
-) -> tuple[Catalog, Callable[[], None]]:
-    """The catalog's tables, indexes and primary keys, and the function that reads the columns
-    and foreign keys into it (a fixed number of queries in all)."""
+) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
+    """The catalog's tables, indexes and primary keys, and the function that runs the queries
+    for its columns and foreign keys, which returns the function that puts them into it (the
+    queries may run in another thread; a fixed number of them in all)."""
     info = server(reader)
     idx = indexes(reader, schemas)
     cat = Catalog(
@@ -319,12 +336,19 @@ def inspect_first(
     )
     cat.round_trips = reader.round_trips
 
-    def rest() -> None:
-        cat.columns = columns(
+    def rest() -> Callable[[], None]:
+        make_columns = read_columns(
             reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
         )
-        cat.foreign_keys = foreign_keys(reader, schemas)
-        cat.round_trips = reader.round_trips
+        fks = foreign_keys(reader, schemas)
+        round_trips = reader.round_trips
+
+        def finish() -> None:
+            cat.columns = make_columns()
+            cat.foreign_keys = fks
+            cat.round_trips = round_trips
+
+        return finish
 
     return cat, rest
 
@@ -332,7 +356,7 @@ def inspect_first(
 def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     """Read the whole catalog of ``schemas`` in a fixed number of queries."""
     cat, rest = inspect_first(reader, schemas)
-    rest()
+    rest()()
     return cat
 
 
