@@ -412,12 +412,13 @@ class DatabaseTarget:
             if is_directus(catalog):
                 if progress is not None:
                     progress.step("reading Directus's tables")
-                rows = DirectusRows(*(self._read_table(reader, t) for t in META_TABLES))
+                later = [self._read_table_later(reader, t) for t in META_TABLES]
                 if "directus_migrations" in catalog.tables:
                     newest = self._newest_migration(reader)
                 # the rest of the catalog (columns, foreign keys: most of the server's work) is
-                # read while Directus's rows are made ready for the build
+                # read while Directus's rows are made into records and ready for the build
                 with _meanwhile(rest, threaded=reader.fast):
+                    rows = DirectusRows(*(records() for records in later))
                     prepared = prepare_rows(catalog, rows, self._exclude_tables())
             else:
                 rest()()
@@ -446,9 +447,15 @@ class DatabaseTarget:
         return sqlite.inspect(reader), _nothing
 
     def _read_table(self, reader: Reader, table: str) -> list[dict[str, Any]]:
+        return self._read_table_later(reader, table)()
+
+    def _read_table_later(
+        self, reader: Reader, table: str
+    ) -> Callable[[], list[dict[str, Any]]]:
+        """Run the query for every row of ``table`` now; what makes them records, for later."""
         if self.vendor == "postgres":
-            return postgres.read_table(reader, table, self.url.schemas)
-        return self.dialect.read_table(reader, table)  # type: ignore[no-any-return]
+            return postgres.read_table_later(reader, table, self.url.schemas)
+        return self.dialect.read_table_later(reader, table)  # type: ignore[no-any-return]
 
     def _newest_migration(self, reader: Reader) -> str | None:
         table = reader.quote("directus_migrations")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
-from drift.targets.database.reader import Reader
+from drift.targets.database.reader import Reader, js_json_loads
 from drift.targets.database.values import converter, is_null_text, strip_quotes
 
 VENDOR = "postgres"
@@ -381,16 +381,37 @@ def read_table(
 ) -> list[dict[str, Any]]:
     """Every row of ``table`` (``SELECT *``, no order, like Directus), values as node-postgres
     delivers them."""
+    return read_table_later(reader, table, schemas)()
+
+
+def read_table_later(
+    reader: Reader, table: str, schemas: tuple[str, ...]
+) -> Callable[[], list[dict[str, Any]]]:
+    """Run :func:`read_table`'s query now; what makes its rows into records, for later (on the
+    fast reader JSON values stay bytes until then)."""
     name = reader.quote(schemas[0]) + "." + reader.quote(table)
-    rows, desc = reader.raw(f"SELECT * FROM {name}")
+    rows, desc = reader.raw(f"SELECT * FROM {name}", json_bytes=True)
+    fast = reader.fast
+    return lambda: _records(rows, desc, fast)
+
+
+def _records(
+    rows: list[tuple[Any, ...]], desc: Any, json_bytes: bool
+) -> list[dict[str, Any]]:
     names = [d[0] for d in desc]
     oids = [getattr(d, "type_code", d[1]) for d in desc]
-    ready = _PLAIN_OIDS | _JSON_OIDS if reader.fast else _PLAIN_OIDS
+    ready = _PLAIN_OIDS | _JSON_OIDS if json_bytes else _PLAIN_OIDS
     convert = [
         (n, converter(_kind(oid))) for n, oid in zip(names, oids) if oid not in ready
     ]
+    if json_bytes:  # parsed here, by the parser the fast cursor uses
+        convert += [(n, _json_or_none) for n, oid in zip(names, oids) if oid in _JSON_OIDS]
     out = [dict(zip(names, row)) for row in rows]
     for n, f in convert:
         for row in out:
             row[n] = f(row[n])
     return out
+
+
+def _json_or_none(data: Any) -> Any:
+    return None if data is None else js_json_loads(data)

@@ -100,6 +100,7 @@ class Reader:
         self.conn = conn
         self.round_trips = 0
         self._cursor: Any = None
+        self._bytes_cursor: Any = None
         self._psycopg: bool | None = None
         # sqlite3 takes ``:name`` as it is; the others get their own paramstyle
         self._paramstyle = (
@@ -113,9 +114,13 @@ class Reader:
         names, rows = self.rows(sql, params)
         return [dict(zip(names, row)) for row in rows]
 
-    def raw(self, sql: str) -> tuple[list[tuple[Any, ...]], Sequence[Any]]:
-        """Run driver-level SQL (no parameters); rows as tuples plus the DB-API description."""
-        cur = self._driver_cursor()
+    def raw(
+        self, sql: str, *, json_bytes: bool = False
+    ) -> tuple[list[tuple[Any, ...]], Sequence[Any]]:
+        """Run driver-level SQL (no parameters); rows as tuples plus the DB-API description.
+        With ``json_bytes`` on the fast cursor, ``json``/``jsonb`` values are left as the bytes
+        :func:`js_json_loads` parses, for the caller to parse when it wants."""
+        cur = self._json_bytes_cursor() if json_bytes and self.fast else self._driver_cursor()
         self.round_trips += 1
         with self._errors(sql):
             cur.execute(sql)
@@ -163,6 +168,20 @@ class Reader:
             self._cursor = cur
         return self._cursor
 
+    def _json_bytes_cursor(self) -> Any:
+        if self._bytes_cursor is None:
+            from psycopg.adapt import Loader
+
+            class JsonBytes(Loader):
+                def load(self, data: Any) -> bytes:
+                    return bytes(data)
+
+            cur = self.session.connection.cursor()
+            cur.adapters.register_loader("json", JsonBytes)
+            cur.adapters.register_loader("jsonb", JsonBytes)
+            self._bytes_cursor = cur
+        return self._bytes_cursor
+
     @contextmanager
     def _errors(self, sql: str) -> Iterator[None]:
         """Driver errors as they are; on a SQLAlchemy connection, as SQLAlchemy's ``DBAPIError``
@@ -179,6 +198,7 @@ class Reader:
             raise sa_exc.DBAPIError.instance(sql, None, exc, error) from exc
 
     def close(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-            self._cursor = None
+        for cur in (self._cursor, self._bytes_cursor):
+            if cur is not None:
+                cur.close()
+        self._cursor = self._bytes_cursor = None
