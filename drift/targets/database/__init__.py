@@ -15,6 +15,12 @@ Reading needs no SQLAlchemy: the URL is parsed by :mod:`.url` and the connection
 driver's own (psycopg 3, PyMySQL, sqlite3; other drivers through SQLAlchemy's engine), so a
 snapshot does not pay for importing it. Applying a plan (:mod:`.apply`) uses SQLAlchemy and
 imports it then.
+
+In Directus mode on PostgreSQL the catalog is read in two parts (:meth:`_catalog_first`): the
+tables, indexes and primary keys, then Directus's tables, then the columns and foreign keys —
+most of the server's work — in a thread of their own on the same connection and transaction,
+while this thread makes Directus's rows into records ready for the build
+(:func:`.directus.prepare_rows`).
 """
 
 from __future__ import annotations

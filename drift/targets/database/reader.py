@@ -10,7 +10,9 @@ Queries run on a cursor of the DB-API connection itself, whoever opened it: drif
 (the apply reads inside its own transaction; the statements then run on that connection's driver
 connection, in that transaction). Rows come back as the driver's plain tuples. On psycopg 3 the
 cursor parses ``json``/``jsonb`` values straight into the values ``JSON.parse`` gives Node.js (see
-:func:`js_json_loads`), so the dialect code needs no per-value conversion for them.
+:func:`js_json_loads`), so the dialect code needs no per-value conversion for them; or leaves
+them as bytes for that parser to run later (``raw(..., json_bytes=True)``). A reader is used by
+one thread at a time (the database target hands it to a reading thread and waits for it).
 """
 
 from __future__ import annotations
