@@ -293,9 +293,11 @@ def build_snapshot(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     sorted_metas: SortedMetas | None = None,
+    fields_picked: bool = False,
 ) -> dict[str, Any]:
     """The snapshot Directus's ``getSnapshot`` returns for these raw records (``sorted_metas``:
-    field and relation ``meta`` objects already sorted, see :class:`SortedMetas`)."""
+    field and relation ``meta`` objects already sorted, see :class:`SortedMetas`;
+    ``fields_picked``: the field records are already what ``sanitize_field`` keeps of them)."""
     collections_raw = list(collections_raw)
     fields_raw = list(fields_raw)
     relations_raw = list(relations_raw)
@@ -333,7 +335,7 @@ def build_snapshot(
             for c in _sort_by(keep(collections_raw), [_collection])
         ],
         "fields": [
-            sorted_pick(sanitize_field(f), True, sorted_metas)
+            sorted_pick(f if fields_picked else sanitize_field(f), True, sorted_metas)
             for f in _sort_by(fields, [_collection, _meta_id])
         ],
         "systemFields": [

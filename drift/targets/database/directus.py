@@ -16,12 +16,14 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from drift.snapshot.build import SortedMetas, build_snapshot
+from drift.snapshot.sanitize import FIELD_SCHEMA_KEYS
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.types import get_default_value, get_local_type, js_truthy
 from drift.targets.database.values import js_json_parse
@@ -285,9 +287,13 @@ def fields_raw(
     rows: list[dict[str, Any]],
     known: set[str],
     first: dict[tuple[Any, Any], dict[str, Any]] | None = None,
+    *,
+    picked: bool = False,
 ) -> list[dict[str, Any]]:
     """``FieldsService.readAll()``: one record per column, then one per alias field
-    (``first``: :func:`first_metas` of ``rows``, when worked out already)."""
+    (``first``: :func:`first_metas` of ``rows``, when worked out already). With ``picked`` each
+    record is already what ``sanitize_field`` keeps of it: the schema has only the sanitizer's
+    keys, in its order (for ``build_snapshot(..., fields_picked=True)``)."""
     metas = [*rows, *system_data()["fields"]]
     collections = list(map(dict.get, metas, itertools.repeat("collection")))
     if first is None:
@@ -301,6 +307,25 @@ def fields_raw(
         meta = first.get((table, column["name"]))
         local = get_local_type(column, meta)
         default = column.get("default_value")
+        if picked:
+            try:
+                schema = dict(zip(FIELD_SCHEMA_KEYS, _schema_values(column)))
+            except KeyError:  # a column record without some of the keys
+                schema = dict(column)
+                schema["default_value"] = None
+                schema = {k: schema[k] for k in FIELD_SCHEMA_KEYS if k in schema}
+            if default is not None:
+                schema["default_value"] = get_default_value(column, meta, local)
+            append(
+                {
+                    "collection": table,
+                    "field": column["name"],
+                    "type": local,
+                    "meta": meta,
+                    "schema": schema,
+                }
+            )
+            continue
         if default is None and "default_value" in column:
             schema = column  # shared: nothing downstream writes to a record's schema
         else:
@@ -321,16 +346,20 @@ def fields_raw(
     for meta, collection, special in zip(metas, collections, specials):
         if special is None or collection not in known or not _is_alias(special):
             continue
-        append(
-            {
-                "collection": collection,
-                "field": meta.get("field"),
-                "type": "alias",
-                "schema": None,
-                "meta": meta,
-            }
-        )
+        record = {
+            "collection": collection,
+            "field": meta.get("field"),
+            "type": "alias",
+            "schema": None,
+            "meta": meta,
+        }
+        if picked:
+            del record["schema"]  # no schema object: the sanitizer writes none
+        append(record)
     return out
+
+
+_schema_values = operator.itemgetter(*FIELD_SCHEMA_KEYS)
 
 
 def relations_raw(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -393,13 +422,14 @@ def directus_snapshot(
         prepared = prepare_rows(catalog, rows, exclude_tables, sort_metas=False)
     return build_snapshot(
         collections_raw(catalog, prepared.collections, exclude_tables),
-        fields_raw(catalog, prepared.fields, prepared.known, prepared.first),
+        fields_raw(catalog, prepared.fields, prepared.known, prepared.first, picked=True),
         relations_raw(catalog, prepared.relations),
         vendor=catalog.vendor,
         directus=directus,
         include=include,
         exclude=exclude,
         sorted_metas=prepared.metas,
+        fields_picked=True,
     )
 
 
