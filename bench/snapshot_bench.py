@@ -14,9 +14,9 @@ In the same run, as whole processes, median of ``--runs``:
 - ``drift snapshot <url> -o drift.yaml`` (start-up included);
 - Directus's ``directus schema snapshot --yes --format yaml`` CLI on the same database, with the
   server's settings;
-- the bare catalog queries: exactly the statements drift sends (recorded from SQLAlchemy's cursor
-  events), replayed on a fresh psycopg connection in one read-only transaction, connect and fetch
-  included, timed in this process (no start-up).
+- the bare catalog queries: exactly the statements drift sends (recorded at the psycopg cursor),
+  replayed on a fresh psycopg connection in one read-only, repeatable-read transaction opened the
+  way drift opens it, connect and fetch included, timed in this process (no start-up).
 
 Round trips (statements sent in the snapshot transaction) are counted at ``--small`` tables and
 at N tables and must be equal. drift's YAML must equal Directus's CLI output byte for byte.
@@ -252,16 +252,14 @@ def timed(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> tu
 
 def drift_statements(url: str) -> tuple[list[tuple[Any, Any]], int]:
     """The statements one drift snapshot sends inside its read transaction (recorded at the
-    psycopg cursor, so SQLAlchemy's and drift's own cursors both count), and the number of reads
-    drift's own counter reports."""
+    psycopg cursor, so any statement drift makes counts), and the number of reads drift's own
+    counter reports."""
     import psycopg
 
     from drift.targets import TargetOptions
     from drift.targets.database import open_database
 
     target = open_database(url, TargetOptions())
-    with target.engine.connect():  # the dialect's first-connect queries happen here, unrecorded
-        pass
     sent: list[tuple[Any, Any]] = []
     original = psycopg.Cursor.execute
 
@@ -287,6 +285,7 @@ def bare_queries(dsn: str, statements: list[tuple[str, Any]]) -> float:
     t0 = time.perf_counter()
     with psycopg.connect(dsn) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
         with conn.cursor() as cur:
             for sql, params in statements:
                 cur.execute(sql, params or None)  # type: ignore[arg-type]

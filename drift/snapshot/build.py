@@ -93,6 +93,11 @@ def _lodash_cmp(a: Any, b: Any) -> int:
 def _column_key(values: list[Any]) -> list[Any] | None:
     """Sort keys equivalent to :func:`_lodash_cmp` for one sort criterion, when every value is a
     string or None, or every value is a (non-NaN, non-bool) number or None; else None."""
+    types = set(map(type, values))
+    if types == {str}:  # no None: the values themselves (UTF-16 order beyond ASCII)
+        return values if all(map(str.isascii, values)) else list(map(utf16_key, values))
+    if types == {int}:
+        return values
     strings = numbers = False
     ascii_only = True
     for v in values:
@@ -116,7 +121,7 @@ def _column_key(values: list[Any]) -> list[Any] | None:
 
 def _sort_by(items: list[dict[str, Any]], keys: Sequence[Any]) -> list[dict[str, Any]]:
     """lodash ``sortBy(items, keys)`` (stable)."""
-    columns = [_column_key([k(x) for x in items]) for k in keys]
+    columns = [_column_key(list(map(k, items))) for k in keys]
     if all(c is not None for c in columns):
         order = sorted(range(len(items)), key=list(zip(*columns)).__getitem__)  # type: ignore[arg-type]
         return [items[i] for i in order]
@@ -225,13 +230,31 @@ def _without_id_sorted(meta: dict[str, Any]) -> dict[str, Any]:
     return dict(zip(order.keys_no_id, _sorted_values(order.get_no_id(meta))))
 
 
-def sorted_pick(picked: dict[str, Any], omit_id: bool = False) -> dict[str, Any]:
+class SortedMetas:
+    """``sortDeep(meta)`` without its ``id``, worked out ahead of the build for ``meta`` objects
+    that do not change until then (so that it can run while the rest of the input is still being
+    read). :func:`sorted_pick` takes each result once; a ``meta`` not prepared is sorted there."""
+
+    def __init__(self, metas: Iterable[Any]) -> None:
+        self._ready: dict[int, tuple[Any, dict[str, Any]]] = {
+            id(m): (m, _without_id_sorted(m)) for m in metas if type(m) is dict
+        }
+
+    def take(self, meta: Any) -> dict[str, Any] | None:
+        hit = self._ready.pop(id(meta), None)
+        return hit[1] if hit is not None and hit[0] is meta else None
+
+
+def sorted_pick(
+    picked: dict[str, Any], omit_id: bool = False, ready: SortedMetas | None = None
+) -> dict[str, Any]:
     """``sanitize(omitId(sortDeep(item)))`` from ``sanitize(item)``.
 
     The sanitizers (lodash ``pick``) write the top-level keys and those of ``schema`` in their own
     path order, whatever the order ``sortDeep`` gave them, and keep the values as they are; so
     sorting only the values they picked gives the same object, without re-ordering the outer
     objects of every record. ``picked`` is the sanitizer's fresh dict and is updated in place.
+    ``ready`` holds ``meta`` objects sorted ahead (with ``omit_id``).
     """
     for k, v in picked.items():
         t = type(v)
@@ -239,7 +262,10 @@ def sorted_pick(picked: dict[str, Any], omit_id: bool = False) -> dict[str, Any]
             continue
         if t is dict:
             if k == "meta":
-                picked[k] = _without_id_sorted(v) if omit_id else deep_sorted(v)
+                done = ready.take(v) if ready is not None and omit_id else None
+                if done is None:
+                    done = _without_id_sorted(v) if omit_id else deep_sorted(v)
+                picked[k] = done
             elif k == "schema":
                 if not _LEAF_TYPES.issuperset(map(type, v.values())):
                     for sk, sv in v.items():
@@ -266,33 +292,40 @@ def build_snapshot(
     directus: str,
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
+    sorted_metas: SortedMetas | None = None,
+    fields_picked: bool = False,
 ) -> dict[str, Any]:
-    """The snapshot Directus's ``getSnapshot`` returns for these raw records."""
+    """The snapshot Directus's ``getSnapshot`` returns for these raw records (``sorted_metas``:
+    field and relation ``meta`` objects already sorted, see :class:`SortedMetas`;
+    ``fields_picked``: the field records are already what ``sanitize_field`` keeps of them)."""
     collections_raw = list(collections_raw)
     fields_raw = list(fields_raw)
     relations_raw = list(relations_raw)
     scope = resolve_scope(collections_raw, include, exclude)
 
-    def keep(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # isNonSystem, isManaged and the scope, inlined (this runs once per field)
+    def keep(
+        items: list[dict[str, Any]], system: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        # isNonSystem, isManaged and the scope, inlined (this runs once per field); the indexed
+        # system fields go to ``system`` in the same pass
         out = []
         for item in items:
             meta = item.get("meta", _ABSENT)
             if meta is None:
                 continue
-            if isinstance(meta, dict) and meta.get("system") is True:
-                continue
             if scope is not None and item.get("collection") not in scope:
+                continue
+            if isinstance(meta, dict) and meta.get("system") is True:
+                if system is not None:
+                    schema = item.get("schema")
+                    if isinstance(schema, dict) and schema.get("is_indexed"):
+                        system.append(item)
                 continue
             out.append(item)
         return out
 
-    sysf = [
-        f
-        for f in fields_raw
-        if is_indexed_system_field(f)
-        and (scope is None or f.get("collection") in scope)
-    ]
+    sysf: list[dict[str, Any]] = []
+    fields = keep(fields_raw, sysf)
     return {
         "version": PARTIAL if scope is not None else FULL,
         "directus": directus,
@@ -302,14 +335,14 @@ def build_snapshot(
             for c in _sort_by(keep(collections_raw), [_collection])
         ],
         "fields": [
-            sorted_pick(sanitize_field(f), True)
-            for f in _sort_by(keep(fields_raw), [_collection, _meta_id])
+            sorted_pick(f if fields_picked else sanitize_field(f), True, sorted_metas)
+            for f in _sort_by(fields, [_collection, _meta_id])
         ],
         "systemFields": [
             sanitize_system_field(f) for f in _sort_by(sysf, [_collection, _field])
         ],
         "relations": [
-            sorted_pick(sanitize_relation(r), True)
+            sorted_pick(sanitize_relation(r), True, sorted_metas)
             for r in _sort_by(keep(relations_raw), [_collection, _meta_id])
         ],
     }
@@ -318,9 +351,5 @@ def build_snapshot(
 _ABSENT = object()
 
 
-def _collection(item: dict[str, Any]) -> Any:
-    return item.get("collection")
-
-
-def _field(item: dict[str, Any]) -> Any:
-    return item.get("field")
+_collection = operator.methodcaller("get", "collection")
+_field = operator.methodcaller("get", "field")

@@ -10,40 +10,54 @@ the snapshot must carry the raw strings Directus's inspector reports (``regtype`
 ``pg_get_expr`` defaults, ``COLUMN_TYPE``, declared SQLite types, its own notions of "indexed" and
 "unique"), which reflection normalises away, and because reflection on MySQL and SQLite costs
 queries per table. It also counts rows that destructive changes would lose.
+
+Reading needs no SQLAlchemy: the URL is parsed by :mod:`.url` and the connection is the DB-API
+driver's own (psycopg 3, PyMySQL, sqlite3; other drivers through SQLAlchemy's engine), so a
+snapshot does not pay for importing it. Applying a plan (:mod:`.apply`) uses SQLAlchemy and
+imports it then.
+
+In Directus mode on PostgreSQL the catalog is read in two parts (:meth:`_catalog_first`): the
+tables, indexes and primary keys, then Directus's tables, then the columns and foreign keys —
+most of the server's work — in a thread of their own on the same connection and transaction,
+while this thread makes Directus's rows into records ready for the build
+(:func:`.directus.prepare_rows`).
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
-
-from sqlalchemy import create_engine
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
 
 from drift.errors import TargetError
 from drift.targets import TargetOptions
 from drift.targets.database import mysql, postgres, sqlite
-from drift.targets.database.apply import DatabaseApply
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.directus import (
     DEFAULT_EXCLUDE_TABLES,
     META_TABLES,
     DirectusRows,
+    Prepared,
     directus_snapshot,
     is_directus,
+    prepare_rows,
     reference_version,
     system_data,
 )
 from drift.targets.database.plain import plain_snapshot
-from drift.targets.database.reader import Reader
-from drift.targets.database.url import DatabaseURL, check_driver, parse_database_url
+from drift.targets.database.reader import Reader, Session
+from drift.targets.database.url import (
+    DatabaseURL,
+    check_driver,
+    driver_connect,
+    parse_database_url,
+)
 
 DIALECTS: dict[str, ModuleType] = {
     "postgres": postgres,
@@ -60,10 +74,49 @@ class Inspection:
     directus_rows: DirectusRows | None
     newest_migration: str | None
     round_trips: int
+    # Directus's rows made ready for the build while the catalog was read (see _meanwhile)
+    prepared: Prepared | None = field(default=None, repr=False, compare=False)
 
     @property
     def mode(self) -> str:
         return "directus" if self.directus_rows is not None else "plain"
+
+
+@contextmanager
+def _meanwhile(
+    read: Callable[[], Callable[[], None]], *, threaded: bool
+) -> Iterator[None]:
+    """Run ``read`` (statements on the connection) while the body runs (Python only), in a
+    thread of its own when ``threaded``: the server executes the statements while this process
+    computes. The function ``read`` returns (what makes its rows into records) runs here after
+    the body. Exceptions of either side are raised here; the thread is always joined first."""
+    if not threaded:
+        yield
+        read()()
+        return
+    failed: list[BaseException] = []
+    finish: list[Callable[[], None]] = []
+
+    def run() -> None:
+        try:
+            finish.append(read())
+        except BaseException as exc:  # re-raised in the calling thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="drift-catalog", daemon=True)
+    # the reading thread needs the interpreter for a moment after each network wait: let it in
+    # sooner than the default 5 ms
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.0005))
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+        sys.setswitchinterval(interval)
+    if failed:
+        raise failed[0]
+    finish[0]()
 
 
 @contextmanager
@@ -109,12 +162,13 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = db.scrub(" ".join(str(orig).split()))
     low = text.lower()
-    host = db.url.host or "localhost"
-    where = f"{host}:{db.url.port}" if db.url.port else host
+    url = db.parts
+    host = url.host or "localhost"
+    where = f"{host}:{url.port}" if url.port else host
     if "password authentication failed" in low or "access denied" in low:
-        return f"authentication failed for user {db.url.username!r}"
+        return f"authentication failed for user {url.username!r}"
     if "does not exist" in low and "database" in low or "unknown database" in low:
-        return f"database {db.url.database!r} does not exist"
+        return f"database {url.database!r} does not exist"
     if (
         "connection refused" in low
         or "could not connect" in low
@@ -134,8 +188,13 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     return text[:300] or type(orig).__name__
 
 
-class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
-    """A SQL database as a drift target (``kind = "database"``)."""
+class DatabaseTarget:
+    """A SQL database as a drift target (``kind = "database"``).
+
+    Reading (``snapshot``, ``inspect``, ``rows_affected``) connects with the DB-API driver itself;
+    ``sql_preview`` and ``apply`` are :class:`~drift.targets.database.apply.DatabaseApply`'s, on
+    SQLAlchemy (:attr:`engine`), which is only imported when a plan is previewed or applied.
+    """
 
     kind = "database"
 
@@ -144,7 +203,7 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         url: DatabaseURL,
         options: TargetOptions | None = None,
         *,
-        engine: Engine | None = None,
+        engine: Any = None,
     ) -> None:
         self.url = url
         self.options = options or TargetOptions()
@@ -173,10 +232,11 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
             progress.done()
 
     def snapshot_on(
-        self, conn: Connection, *, progress: _Progress | None = None
+        self, conn: Any, *, progress: _Progress | None = None
     ) -> dict[str, Any]:
-        """The snapshot read on ``conn``, inside the caller's transaction (nothing is committed
-        or rolled back here). The reading it was built from is left in :attr:`last`."""
+        """The snapshot read on ``conn`` (a :class:`~.reader.Session` or a SQLAlchemy
+        ``Connection``), inside the caller's transaction (nothing is committed or rolled back
+        here). The reading it was built from is left in :attr:`last`."""
         with _gc_paused():
             return self.snapshot_of(self.inspect_on(conn, progress=progress))
 
@@ -198,6 +258,7 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
                     include=include,
                     exclude=exclude,
                     exclude_tables=self._exclude_tables(),
+                    prepared=inspection.prepared,
                 )
             return plain_snapshot(
                 inspection.catalog, directus=version, include=include, exclude=exclude
@@ -205,22 +266,32 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         except ValueError as exc:  # include and exclude together
             raise TargetError(str(exc)) from exc
 
-    # -- reading ----------------------------------------------------------------------------
+    # -- applying (SQLAlchemy) ------------------------------------------------------------
+    def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
+        """The statements an apply of ``plan`` would run (see :mod:`.apply`)."""
+        return _applier(self).sql_preview(plan)  # type: ignore[no-any-return]
+
+    def apply(
+        self, plan: Any, *, allow_destructive: bool = False, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Apply exactly the reviewed plan (see :mod:`.apply`)."""
+        return _applier(self).apply(  # type: ignore[no-any-return]
+            plan, allow_destructive=allow_destructive, dry_run=dry_run
+        )
+
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> Any:
+        """The SQLAlchemy engine, for applying (made, and SQLAlchemy imported, on first use)."""
         if self._engine is None:
             self._engine = self._create_engine()
         return self._engine
 
-    def _create_engine(self) -> Engine:
-        check_driver(self.url)
-        if self.vendor == "sqlite":
-            path = self.url.sqlite_path
-            if path is not None:
-                import os
+    def _create_engine(self) -> Any:
+        from sqlalchemy import create_engine
+        from sqlalchemy import exc as sa_exc
+        from sqlalchemy.pool import NullPool
 
-                if not os.path.isfile(path):
-                    raise TargetError(f"no SQLite database at {path}")
+        self._check_reachable()
         timeout = max(1, int(self.options.timeout))
         connect_args: dict[str, Any]
         if self.vendor in ("postgres", "mysql"):
@@ -236,40 +307,89 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
                 f"database {self.describe()}: {_reason(self.url, exc)}"
             ) from None
 
-    def connect(self) -> AbstractContextManager[Connection]:
-        """A connection in one read-only, repeatable-read transaction (where the vendor allows)."""
+    def _check_reachable(self) -> None:
+        """The driver is installed and, for SQLite, the file is there (never created)."""
+        check_driver(self.url)
+        path = self.url.sqlite_path
+        if path is not None:
+            import os
+
+            if not os.path.isfile(path):
+                raise TargetError(f"no SQLite database at {path}")
+
+    # -- reading ----------------------------------------------------------------------------
+    def _open_session(self) -> tuple[Session, Any]:
+        """A fresh connection and what closes it: the driver's own ``connect()`` for psycopg 3,
+        PyMySQL and sqlite3, else a raw connection of the SQLAlchemy engine."""
+        self._check_reachable()
+        how = driver_connect(self.url, self.options.timeout)
+        if how is not None:
+            name, args, kwargs = how
+            module = importlib.import_module(name)
+            try:
+                conn = module.connect(*args, **kwargs)
+            except module.Error as exc:
+                raise TargetError(
+                    f"database {self.describe()}: {_reason(self.url, exc)}"
+                ) from None
+            return Session(conn, self.vendor, module), conn
+        from sqlalchemy import exc as sa_exc
+
+        try:
+            raw = self.engine.raw_connection()
+        except sa_exc.DBAPIError as exc:
+            raise TargetError(
+                f"database {self.describe()}: {_reason(self.url, exc)}"
+            ) from None
+        module = self.engine.dialect.loaded_dbapi
+        driver = raw.driver_connection
+        driver.rollback()  # whatever the dialect's first-connect queries left open
+        return Session(driver, self.vendor, module), raw
+
+    def _begin_read(self, session: Session) -> None:
+        """Start one read-only, repeatable-read transaction (where the vendor allows)."""
+        conn = session.connection
+        if self.vendor == "postgres":
+            if type(conn).__module__.split(".")[0] == "psycopg":
+                # psycopg 3 opens the transaction with these in its BEGIN
+                conn.isolation_level = session.module.IsolationLevel.REPEATABLE_READ
+                conn.read_only = True
+                return
+            statements = ["SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"]
+        elif self.vendor == "mysql":
+            statements = [
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+            ]
+        else:
+            statements = ["BEGIN"]
+        cur = conn.cursor()
+        try:
+            for statement in statements:
+                cur.execute(statement)
+        finally:
+            cur.close()
+
+    def connect(self) -> AbstractContextManager[Session]:
+        """A connection in one read-only, repeatable-read transaction (where the vendor allows),
+        rolled back and closed at the end. Driver errors become one-line ``TargetError``s."""
 
         @contextmanager
-        def cm() -> Iterator[Connection]:
+        def cm() -> Iterator[Session]:
+            session, closer = self._open_session()
             try:
-                conn = self.engine.connect()
-            except sa_exc.DBAPIError as exc:
-                raise TargetError(
-                    f"database {self.describe()}: {_reason(self.url, exc)}"
-                ) from None
-            try:
-                if self.vendor == "postgres":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                elif self.vendor == "mysql":
-                    conn.exec_driver_sql(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-                    )
-                    conn.exec_driver_sql(
-                        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
-                    )
-                else:
-                    conn.exec_driver_sql("BEGIN")
-                yield conn
-            except sa_exc.DBAPIError as exc:
-                raise TargetError(
-                    f"database {self.describe()}: {_reason(self.url, exc)}"
-                ) from None
-            finally:
                 try:
-                    conn.rollback()
+                    self._begin_read(session)
+                    yield session
                 finally:
-                    conn.close()
+                    try:
+                        session.connection.rollback()
+                    finally:
+                        closer.close()
+            except session.module.Error as exc:
+                raise TargetError(
+                    f"database {self.describe()}: {_reason(self.url, exc)}"
+                ) from None
 
         return cm()
 
@@ -283,40 +403,65 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
             progress.done()
 
     def inspect_on(
-        self, conn: Connection, *, progress: _Progress | None = None
+        self, conn: Any, *, progress: _Progress | None = None
     ) -> Inspection:
         """Read the catalog (and Directus's tables in Directus mode) on ``conn``, inside the
         caller's transaction; the reading is also kept in :attr:`last`."""
         reader = Reader(conn)
+        prepared = None
         try:
             if progress is not None:
                 progress.step("reading the catalog")
-            catalog = self._inspect_catalog(reader)
+            catalog, rest = self._catalog_first(reader)
             rows = None
             newest = None
             if is_directus(catalog):
                 if progress is not None:
                     progress.step("reading Directus's tables")
-                rows = DirectusRows(*(self._read_table(reader, t) for t in META_TABLES))
+                later = [self._read_table_later(reader, t) for t in META_TABLES]
                 if "directus_migrations" in catalog.tables:
                     newest = self._newest_migration(reader)
+                # the rest of the catalog (columns, foreign keys: most of the server's work) is
+                # read while Directus's rows are made into records and ready for the build
+                with _meanwhile(rest, threaded=reader.fast):
+                    rows = DirectusRows(*(records() for records in later))
+                    prepared = prepare_rows(catalog, rows, self._exclude_tables())
+            else:
+                rest()()
         finally:
             reader.close()
         catalog.round_trips = reader.round_trips
-        self.last = Inspection(catalog, rows, newest, reader.round_trips)
+        self.last = Inspection(catalog, rows, newest, reader.round_trips, prepared)
         return self.last
 
     def _inspect_catalog(self, reader: Reader) -> Catalog:
+        """The whole catalog."""
+        catalog, rest = self._catalog_first(reader)
+        rest()()
+        return catalog
+
+    def _catalog_first(
+        self, reader: Reader
+    ) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
+        """The catalog's tables, indexes and primary keys, and what reads the rest: it runs the
+        remaining statements and returns what puts their rows into the catalog (on PostgreSQL the
+        columns and foreign keys are read last; the others read it all first)."""
         if self.vendor == "postgres":
-            return postgres.inspect(reader, self.url.schemas)
+            return postgres.inspect_first(reader, self.url.schemas)
         if self.vendor == "mysql":
-            return mysql.inspect(reader)
-        return sqlite.inspect(reader)
+            return mysql.inspect(reader), _nothing
+        return sqlite.inspect(reader), _nothing
 
     def _read_table(self, reader: Reader, table: str) -> list[dict[str, Any]]:
+        return self._read_table_later(reader, table)()
+
+    def _read_table_later(
+        self, reader: Reader, table: str
+    ) -> Callable[[], list[dict[str, Any]]]:
+        """Run the query for every row of ``table`` now; what makes them records, for later."""
         if self.vendor == "postgres":
-            return postgres.read_table(reader, table, self.url.schemas)
-        return self.dialect.read_table(reader, table)  # type: ignore[no-any-return]
+            return postgres.read_table_later(reader, table, self.url.schemas)
+        return self.dialect.read_table_later(reader, table)  # type: ignore[no-any-return]
 
     def _newest_migration(self, reader: Reader) -> str | None:
         table = reader.quote("directus_migrations")
@@ -414,6 +559,14 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         return reader.quote(table)
 
 
+def _nothing() -> Callable[[], None]:
+    return _done
+
+
+def _done() -> None:
+    pass
+
+
 def _diff_of(plan: Any) -> Mapping[str, Any] | None:
     """The diff (``collections``/``fields``/``relations`` lists) inside a plan, a ``{hash, diff}``
     payload or a bare diff."""
@@ -441,6 +594,18 @@ def _is_drop(entry: Any) -> bool:
         and isinstance(changes[0], Mapping)
         and changes[0].get("kind") == "D"
     )
+
+
+def _applier(target: DatabaseTarget) -> Any:
+    """``target`` with :class:`~.apply.DatabaseApply`'s methods (its SQLAlchemy side): every
+    other attribute is the target's own."""
+    from drift.targets.database.apply import DatabaseApply
+
+    class Applier(DatabaseApply):
+        def __getattr__(self, name: str) -> Any:
+            return getattr(target, name)
+
+    return Applier()
 
 
 def open_database(name: str, options: TargetOptions | None = None) -> DatabaseTarget:

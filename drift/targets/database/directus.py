@@ -14,13 +14,16 @@ rest (filters, ``sortDeep``, order, sanitizers).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from drift.snapshot.build import build_snapshot
+from drift.snapshot.build import SortedMetas, build_snapshot
+from drift.snapshot.sanitize import FIELD_SCHEMA_KEYS
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.types import get_default_value, get_local_type, js_truthy
 from drift.targets.database.values import js_json_parse
@@ -86,14 +89,16 @@ def overview_specials(
     raw_fields: list[dict[str, Any]],
     known: set[str],
     only: Collection[str] | None = None,
+    columns: set[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], list[Any]]:
     """The ``special`` of every column as the schema overview holds it (it picks the read casts):
     raw ``directus_fields`` rows first, then system rows, the last one winning. ``only`` limits
-    it to those collections."""
+    it to those collections; ``columns`` gives their columns when the catalog's are not read yet."""
     if only is not None:
         known = known & set(only)
         raw_fields = [r for r in raw_fields if r.get("collection") in known]
-    columns = {(c["table"], c["name"]) for c in catalog.columns if c["table"] in known}
+    if columns is None:
+        columns = {(c["table"], c["name"]) for c in catalog.columns if c["table"] in known}
     out: dict[tuple[str, str], list[Any]] = {}
     for row in [*raw_fields, *system_data()["fields"]]:
         if row.get("collection") not in known:
@@ -199,7 +204,10 @@ _CAST_NOOP: dict[str, frozenset[type]] = {
 def cast_rows(
     rows: list[dict[str, Any]], table: str, specials: dict[tuple[str, str], list[Any]]
 ) -> list[dict[str, Any]]:
-    """``PayloadService.processValues("read", rows)`` for the casts Directus's tables use."""
+    """``PayloadService.processValues("read", rows)`` for the casts Directus's tables use.
+
+    The rows given are left as they are: a row is copied when one of its values changes, and
+    shared otherwise (nothing downstream writes to them)."""
     if not rows:
         return []
     present = list(rows[0])
@@ -210,16 +218,20 @@ def cast_rows(
             continue
         specs = [s for s in spec_list if isinstance(s, str)]
         if len(specs) == 1 and specs[0] in _CAST_NOOP:
-            types = {type(row.get(name)) for row in rows}
+            types = set(map(type, map(dict.get, rows, itertools.repeat(name))))
             if types <= _CAST_NOOP[specs[0]]:
                 continue  # nothing to change in this column
         casts.append((name, _caster(specs)))
-    out = [dict(row) for row in rows]
+    out = list(rows)
     for name, cast in casts:
-        for row in out:
-            value = cast(row.get(name))
-            if value is not _UNDEFINED:
-                row[name] = value
+        for i, row in enumerate(out):
+            old = row.get(name, _UNDEFINED)
+            value = cast(None if old is _UNDEFINED else old)
+            if value is _UNDEFINED or value is old:
+                continue
+            if row is rows[i]:
+                row = out[i] = dict(row)
+            row[name] = value
     return out
 
 
@@ -259,13 +271,33 @@ def _is_alias(special: Any) -> bool:
         return any(t in specials for t in ALIAS_TYPES)
 
 
-def fields_raw(
-    catalog: Catalog, rows: list[dict[str, Any]], known: set[str]
-) -> list[dict[str, Any]]:
-    """``FieldsService.readAll()``: one record per column, then one per alias field."""
+def first_metas(rows: list[dict[str, Any]]) -> dict[tuple[Any, Any], dict[str, Any]]:
+    """The ``directus_fields`` row (then system row) of each ``(collection, field)``: the first
+    one wins."""
     metas = [*rows, *system_data()["fields"]]
-    # the first row of a (collection, field) wins
-    first = {(m.get("collection"), m.get("field")): m for m in reversed(metas)}
+    names = zip(
+        map(dict.get, metas, itertools.repeat("collection")),
+        map(dict.get, metas, itertools.repeat("field")),
+    )
+    return dict(zip(reversed(list(names)), reversed(metas)))
+
+
+def fields_raw(
+    catalog: Catalog,
+    rows: list[dict[str, Any]],
+    known: set[str],
+    first: dict[tuple[Any, Any], dict[str, Any]] | None = None,
+    *,
+    picked: bool = False,
+) -> list[dict[str, Any]]:
+    """``FieldsService.readAll()``: one record per column, then one per alias field
+    (``first``: :func:`first_metas` of ``rows``, when worked out already). With ``picked`` each
+    record is already what ``sanitize_field`` keeps of it: the schema has only the sanitizer's
+    keys, in its order (for ``build_snapshot(..., fields_picked=True)``)."""
+    metas = [*rows, *system_data()["fields"]]
+    collections = list(map(dict.get, metas, itertools.repeat("collection")))
+    if first is None:
+        first = first_metas(rows)
     out: list[dict[str, Any]] = []
     append = out.append
     for column in catalog.columns:
@@ -275,6 +307,25 @@ def fields_raw(
         meta = first.get((table, column["name"]))
         local = get_local_type(column, meta)
         default = column.get("default_value")
+        if picked:
+            try:
+                schema = dict(zip(FIELD_SCHEMA_KEYS, _schema_values(column)))
+            except KeyError:  # a column record without some of the keys
+                schema = dict(column)
+                schema["default_value"] = None
+                schema = {k: schema[k] for k in FIELD_SCHEMA_KEYS if k in schema}
+            if default is not None:
+                schema["default_value"] = get_default_value(column, meta, local)
+            append(
+                {
+                    "collection": table,
+                    "field": column["name"],
+                    "type": local,
+                    "meta": meta,
+                    "schema": schema,
+                }
+            )
+            continue
         if default is None and "default_value" in column:
             schema = column  # shared: nothing downstream writes to a record's schema
         else:
@@ -291,18 +342,24 @@ def fields_raw(
                 "meta": meta,
             }
         )
-    for meta in metas:
-        if meta.get("collection") in known and _is_alias(meta.get("special")):
-            append(
-                {
-                    "collection": meta.get("collection"),
-                    "field": meta.get("field"),
-                    "type": "alias",
-                    "schema": None,
-                    "meta": meta,
-                }
-            )
+    specials = map(dict.get, metas, itertools.repeat("special"))
+    for meta, collection, special in zip(metas, collections, specials):
+        if special is None or collection not in known or not _is_alias(special):
+            continue
+        record = {
+            "collection": collection,
+            "field": meta.get("field"),
+            "type": "alias",
+            "schema": None,
+            "meta": meta,
+        }
+        if picked:
+            del record["schema"]  # no schema object: the sanitizer writes none
+        append(record)
     return out
+
+
+_schema_values = operator.itemgetter(*FIELD_SCHEMA_KEYS)
 
 
 def relations_raw(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -357,19 +414,63 @@ def directus_snapshot(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     exclude_tables: Sequence[str] = DEFAULT_EXCLUDE_TABLES,
+    prepared: Prepared | None = None,
 ) -> dict[str, Any]:
-    """The snapshot Directus's ``GET /schema/snapshot`` returns for this database."""
-    known = known_collections(catalog, exclude_tables)
-    specials = overview_specials(catalog, rows.fields, known, only=META_TABLES)
-    coll_rows = cast_rows(rows.collections, "directus_collections", specials)
-    field_rows = cast_rows(rows.fields, "directus_fields", specials)
-    rel_rows = cast_rows(rows.relations, "directus_relations", specials)
+    """The snapshot Directus's ``GET /schema/snapshot`` returns for this database (``prepared``:
+    :func:`prepare_rows` of the same reading, done while the catalog was still being read)."""
+    if prepared is None or prepared.exclude_tables != tuple(exclude_tables):
+        prepared = prepare_rows(catalog, rows, exclude_tables, sort_metas=False)
     return build_snapshot(
-        collections_raw(catalog, coll_rows, exclude_tables),
-        fields_raw(catalog, field_rows, known),
-        relations_raw(catalog, rel_rows),
+        collections_raw(catalog, prepared.collections, exclude_tables),
+        fields_raw(catalog, prepared.fields, prepared.known, prepared.first, picked=True),
+        relations_raw(catalog, prepared.relations),
         vendor=catalog.vendor,
         directus=directus,
         include=include,
         exclude=exclude,
+        sorted_metas=prepared.metas,
+        fields_picked=True,
+    )
+
+
+@dataclass
+class Prepared:
+    """Directus's rows made ready for the build: cast as Directus reads them, each field's row
+    found, and the ``meta`` objects of fields and relations sorted."""
+
+    exclude_tables: tuple[str, ...]
+    known: set[str]
+    collections: list[dict[str, Any]]
+    fields: list[dict[str, Any]]
+    relations: list[dict[str, Any]]
+    first: dict[tuple[Any, Any], dict[str, Any]]
+    metas: SortedMetas | None
+
+
+def prepare_rows(
+    catalog: Catalog,
+    rows: DirectusRows,
+    exclude_tables: Sequence[str] = DEFAULT_EXCLUDE_TABLES,
+    *,
+    sort_metas: bool = True,
+) -> Prepared:
+    """The part of the build that needs only Directus's rows and the catalog's tables and primary
+    keys, so that it can run while the columns and foreign keys are still being read: the columns
+    of Directus's own tables are those of their rows (a table without rows needs no cast)."""
+    known = known_collections(catalog, exclude_tables)
+    tables = zip(META_TABLES, (rows.collections, rows.fields, rows.relations))
+    columns = {(t, name) for t, got in tables if got for name in got[0]}
+    specials = overview_specials(
+        catalog, rows.fields, known, only=META_TABLES, columns=columns
+    )
+    fields = cast_rows(rows.fields, "directus_fields", specials)
+    relations = cast_rows(rows.relations, "directus_relations", specials)
+    return Prepared(
+        exclude_tables=tuple(exclude_tables),
+        known=known,
+        collections=cast_rows(rows.collections, "directus_collections", specials),
+        fields=fields,
+        relations=relations,
+        first=first_metas(fields),
+        metas=SortedMetas([*fields, *relations]) if sort_metas else None,
     )

@@ -12,6 +12,7 @@ Directus sees, so a column that is both unique and a foreign key reads exactly a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
@@ -188,9 +189,16 @@ def read_table(
     reader: Reader, table: str, db: str | None = None
 ) -> list[dict[str, Any]]:
     """Every row of ``table`` (``SELECT *``, no order), values as mysql2 delivers them."""
+    return read_table_later(reader, table)()
+
+
+def read_table_later(
+    reader: Reader, table: str, db: str | None = None
+) -> Callable[[], list[dict[str, Any]]]:
+    """Run :func:`read_table`'s query now; what makes its rows into records, for later."""
     rows, desc = reader.raw(f"SELECT * FROM {reader.quote(table)}")
     cols = [(d[0], d[1]) for d in desc]
-    return [
+    return lambda: [
         {
             name: driver_value(
                 v, as_string=t in _STRING_TYPES, as_json=t in _JSON_TYPES

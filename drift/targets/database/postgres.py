@@ -10,10 +10,11 @@ exactly this column, ``is_unique``/``has_auto_increment`` from single-column con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
-from drift.targets.database.reader import Reader
+from drift.targets.database.reader import Reader, js_json_loads
 from drift.targets.database.values import converter, is_null_text, strip_quotes
 
 VENDOR = "postgres"
@@ -210,12 +211,31 @@ def indexes(reader: Reader, schemas: tuple[str, ...]) -> list[Index]:
 def columns(
     reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
 ) -> list[Column]:
+    return read_columns(reader, schemas, server_num=server_num, postgis=postgis)()
+
+
+def read_columns(
+    reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
+) -> Callable[[], list[Column]]:
+    """Run the column queries now; what turns their rows into the columns, for later."""
     params = {"schemas": list(schemas)}
     sql = _COLUMNS.format(
         generated=_GENERATED_12 if server_num >= 120000 else _GENERATED_OLD
     )
-    names, rows = reader.rows(sql, params)
-    cnames, crows = reader.rows(_CONSTRAINTS, params)
+    got = reader.rows(sql, params)
+    constraints = reader.rows(_CONSTRAINTS, params)
+    geometry = reader.all(_GEOMETRY, params) if postgis else []
+    return lambda: _columns(got, constraints, postgis, geometry)
+
+
+def _columns(
+    got: tuple[list[str], list[tuple[Any, ...]]],
+    constraints: tuple[list[str], list[tuple[Any, ...]]],
+    postgis: bool,
+    geometry_rows: list[dict[str, Any]],
+) -> list[Column]:
+    names, rows = got
+    cnames, crows = constraints
     # per column: [is_unique, is_primary_key, has_auto_increment, first foreign key]
     flags: dict[tuple[str, str], list[Any]] = {}
     ci = {n: i for i, n in enumerate(cnames)}
@@ -292,32 +312,51 @@ def columns(
         for col in out:
             if col["data_type"] in ("point", "polygon"):
                 col["data_type"] = "unknown"
-        geometry = {
-            (g["table"], g["name"]): g["data_type"]
-            for g in reader.all(_GEOMETRY, params)
-        }
+        geometry = {(g["table"], g["name"]): g["data_type"] for g in geometry_rows}
         for col in out:
             if (col["table"], col["name"]) in geometry:
                 col["data_type"] = geometry[(col["table"], col["name"])]
     return out
 
 
-def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
-    """Read the whole catalog of ``schemas`` in a fixed number of queries."""
+def inspect_first(
+    reader: Reader, schemas: tuple[str, ...] = ("public",)
+) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
+    """The catalog's tables, indexes and primary keys, and the function that runs the queries
+    for its columns and foreign keys, which returns the function that puts them into it (the
+    queries may run in another thread; a fixed number of them in all)."""
     info = server(reader)
     idx = indexes(reader, schemas)
     cat = Catalog(
         vendor=VENDOR,
         tables=tables(reader, schemas),
-        columns=columns(
-            reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
-        ),
-        foreign_keys=foreign_keys(reader, schemas),
         indexes=idx,
         primary_keys={i.table: [c for c in i.columns if c] for i in idx if i.primary},
         server_version=str(info["version"]),
     )
     cat.round_trips = reader.round_trips
+
+    def rest() -> Callable[[], None]:
+        make_columns = read_columns(
+            reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
+        )
+        fks = foreign_keys(reader, schemas)
+        round_trips = reader.round_trips
+
+        def finish() -> None:
+            cat.columns = make_columns()
+            cat.foreign_keys = fks
+            cat.round_trips = round_trips
+
+        return finish
+
+    return cat, rest
+
+
+def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
+    """Read the whole catalog of ``schemas`` in a fixed number of queries."""
+    cat, rest = inspect_first(reader, schemas)
+    rest()()
     return cat
 
 
@@ -342,16 +381,37 @@ def read_table(
 ) -> list[dict[str, Any]]:
     """Every row of ``table`` (``SELECT *``, no order, like Directus), values as node-postgres
     delivers them."""
+    return read_table_later(reader, table, schemas)()
+
+
+def read_table_later(
+    reader: Reader, table: str, schemas: tuple[str, ...]
+) -> Callable[[], list[dict[str, Any]]]:
+    """Run :func:`read_table`'s query now; what makes its rows into records, for later (on the
+    fast reader JSON values stay bytes until then)."""
     name = reader.quote(schemas[0]) + "." + reader.quote(table)
-    rows, desc = reader.raw(f"SELECT * FROM {name}")
+    rows, desc = reader.raw(f"SELECT * FROM {name}", json_bytes=True)
+    fast = reader.fast
+    return lambda: _records(rows, desc, fast)
+
+
+def _records(
+    rows: list[tuple[Any, ...]], desc: Any, json_bytes: bool
+) -> list[dict[str, Any]]:
     names = [d[0] for d in desc]
     oids = [getattr(d, "type_code", d[1]) for d in desc]
-    ready = _PLAIN_OIDS | _JSON_OIDS if reader.fast else _PLAIN_OIDS
+    ready = _PLAIN_OIDS | _JSON_OIDS if json_bytes else _PLAIN_OIDS
     convert = [
         (n, converter(_kind(oid))) for n, oid in zip(names, oids) if oid not in ready
     ]
+    if json_bytes:  # parsed here, by the parser the fast cursor uses
+        convert += [(n, _json_or_none) for n, oid in zip(names, oids) if oid in _JSON_OIDS]
     out = [dict(zip(names, row)) for row in rows]
     for n, f in convert:
         for row in out:
             row[n] = f(row[n])
     return out
+
+
+def _json_or_none(data: Any) -> Any:
+    return None if data is None else js_json_loads(data)

@@ -11,6 +11,7 @@ come from single-column indexes, ``has_auto_increment`` from ``AUTOINCREMENT`` i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
@@ -199,6 +200,13 @@ def inspect(reader: Reader) -> Catalog:
 
 def read_table(reader: Reader, table: str, _ns: Any = None) -> list[dict[str, Any]]:
     """Every row of ``table`` (``SELECT *``, no order), values as node-sqlite3 delivers them."""
+    return read_table_later(reader, table)()
+
+
+def read_table_later(
+    reader: Reader, table: str, _ns: Any = None
+) -> Callable[[], list[dict[str, Any]]]:
+    """Run :func:`read_table`'s query now; what makes its rows into records, for later."""
     rows, desc = reader.raw(f"SELECT * FROM {reader.quote(table)}")
     names = [d[0] for d in desc]
-    return [{n: driver_value(v) for n, v in zip(names, row)} for row in rows]
+    return lambda: [{n: driver_value(v) for n, v in zip(names, row)} for row in rows]

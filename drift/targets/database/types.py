@@ -83,20 +83,21 @@ def get_local_type(
         if type(raw_type) is str and len(_TYPE_CACHE) < 10000:
             _TYPE_CACHE[raw_type] = (data_type, local)
     special = meta.get("special") if isinstance(meta, dict) else None
-    if js_truthy(special):
-        for spec, result in (
-            ("cast-json", "json"),
-            ("hash", "hash"),
-            ("cast-csv", "csv"),
-        ):
-            if js_includes(special, spec):
-                return result
-        if js_includes(special, "uuid") or js_includes(special, "file"):
-            return "uuid"
-        if js_includes(special, "cast-timestamp"):
-            return "timestamp"
-        if js_includes(special, "cast-datetime"):
-            return "dateTime"
+    if special is not None and js_truthy(special):
+        if isinstance(special, (list, str)):  # js_includes: an element, or a substring
+            has = special.__contains__
+            if has("cast-json"):
+                return "json"
+            if has("hash"):
+                return "hash"
+            if has("cast-csv"):
+                return "csv"
+            if has("uuid") or has("file"):
+                return "uuid"
+            if has("cast-timestamp"):
+                return "timestamp"
+            if has("cast-datetime"):
+                return "dateTime"
         if local is not None and local.startswith("geometry"):
             first = special[0] if len(special) > 0 else None
             return first if js_truthy(first) else "geometry"

@@ -63,15 +63,34 @@ def _no_proto(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return {k: v for k, v in pairs if k != "__proto__"}
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _js_int(text: str) -> int | float:
+    return normalize_number(int(text))
+
+
+def _js_float(text: str) -> int | float:
+    return normalize_number(float(text))
+
+
+# built once (``json.loads`` with options builds a decoder per call); numbers are made
+# JavaScript's as they are parsed
+_JSON = json.JSONDecoder(parse_int=_js_int, parse_float=_js_float, parse_constant=_no_constant)
+_JSON_NO_PROTO = json.JSONDecoder(
+    object_pairs_hook=_no_proto,
+    parse_int=_js_int,
+    parse_float=_js_float,
+    parse_constant=_no_constant,
+)
+
+
 def js_json_parse(text: str) -> Any:
     """Directus's ``parseJSON``: ``JSON.parse``, dropping ``__proto__`` keys; raises ValueError."""
-    hook = _no_proto if "__proto__" in text else None
-    value = json.loads(
-        text,
-        object_pairs_hook=hook,
-        parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)),
-    )
-    return js_value(value)
+    if text.startswith("\ufeff"):
+        raise ValueError("Unexpected UTF-8 BOM")  # as json.loads refuses it
+    return (_JSON_NO_PROTO if "__proto__" in text else _JSON).decode(text)
 
 
 def js_value(value: Any) -> Any:

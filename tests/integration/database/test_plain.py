@@ -319,22 +319,26 @@ def test_rows_affected_counts_rows_and_values(
 
 
 def test_one_consistent_reading(make_pg: Callable[[], str]) -> None:
-    """A change committed while the snapshot is being read is not half-seen."""
+    """A change committed while the snapshot is being read is not half-seen: not by the part of
+    the catalog read after the tables (the columns), nor when the catalog is read again."""
     url = make_pg()
     _run_sql(url, "CREATE TABLE first (id integer PRIMARY KEY);\n")
     engine = sqlalchemy.create_engine(parse_database_url(url).url)
+    changed: list[bool] = []
 
     class Racing(DatabaseTarget):
-        def _inspect_catalog(self, reader: Any) -> Any:
-            catalog = super()._inspect_catalog(reader)
-            with engine.begin() as conn:  # another session changes the schema meanwhile
-                conn.exec_driver_sql("CREATE TABLE second (id integer PRIMARY KEY)")
-                conn.exec_driver_sql("ALTER TABLE first ADD COLUMN late integer")
-            # read again inside the same transaction: the same picture
-            again = super()._inspect_catalog(reader)
-            assert again.tables == catalog.tables == ["first"]
-            assert [c["name"] for c in again.columns] == ["id"]
-            return catalog
+        def _catalog_first(self, reader: Any) -> Any:
+            catalog, rest = super()._catalog_first(reader)
+            if not changed:
+                changed.append(True)
+                with engine.begin() as conn:  # another session changes the schema meanwhile
+                    conn.exec_driver_sql("CREATE TABLE second (id integer PRIMARY KEY)")
+                    conn.exec_driver_sql("ALTER TABLE first ADD COLUMN late integer")
+                # read again inside the same transaction: the same picture
+                again = self._inspect_catalog(reader)
+                assert again.tables == catalog.tables == ["first"]
+                assert [c["name"] for c in again.columns] == ["id"]
+            return catalog, rest
 
     target = Racing(parse_database_url(url), TargetOptions())
     try:
@@ -342,5 +346,7 @@ def test_one_consistent_reading(make_pg: Callable[[], str]) -> None:
     finally:
         target.close()
         engine.dispose()
+    assert changed
     assert [c["collection"] for c in snap["collections"]] == ["first"]
+    assert [f["field"] for f in snap["fields"]] == ["id"]
     assert [f["field"] for f in snap["fields"]] == ["id"]

@@ -1,9 +1,11 @@
 """``DatabaseTarget.snapshot_on`` and the fast reading and building paths.
 
 ``snapshot_on(conn)`` reads inside the caller's transaction (it sees that transaction's own
-uncommitted changes and ends nothing). On PostgreSQL the reader runs on psycopg's own cursor and
-parses JSON the JavaScript way; the snapshot must be the same as through SQLAlchemy's result layer.
-The faster ``sortDeep`` and ``sortBy`` of the build must equal the reference ones on any input.
+uncommitted changes and ends nothing), on a SQLAlchemy connection as on drift's own. On PostgreSQL
+the reader's psycopg cursor parses JSON the JavaScript way; the snapshot must be the same as with
+psycopg's default JSON parsing and drift's per-value conversion, and the same on a SQLAlchemy
+connection as on the driver connection drift opens itself. The faster ``sortDeep`` and ``sortBy``
+of the build must equal the reference ones on any input.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def test_snapshot_on_reads_inside_the_callers_transaction(
     assert names(inside) == ["kept", "uncommitted"]
 
 
-def test_fast_reader_equals_sqlalchemy_reader(
+def test_fast_reader_equals_converting_reader(
     make_pg: Callable[[], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = make_pg()
@@ -96,11 +98,14 @@ def test_fast_reader_equals_sqlalchemy_reader(
     try:
         fast = target.snapshot()
         assert target.last is not None and target.last.mode == "directus"
+        with target.engine.connect() as conn:
+            on_sqlalchemy = target.snapshot_on(conn)
+            conn.rollback()
         monkeypatch.setattr(Reader, "fast", property(lambda self: False))
         slow = target.snapshot()
     finally:
         target.close()
-    assert json.dumps(fast) == json.dumps(slow)
+    assert json.dumps(fast) == json.dumps(slow) == json.dumps(on_sqlalchemy)
     name = next(f for f in fast["fields"] if f["field"] == "name")
     # JSON.parse: 1.0 is 1, 2**53 + 1 rounds to a double, an integer-like key comes first
     assert list(name["meta"]["options"]) == ["1", "a", "e", "n", "z"]
@@ -113,6 +118,34 @@ def test_fast_reader_equals_sqlalchemy_reader(
     assert list(data["meta"]["options"]) == list(
         sort_deep({"template": "{{a}}", "a,b": 1, "a": 2})
     )
+
+
+def test_directus_rows_prepared_while_the_catalog_is_read(make_pg: Callable[[], str]) -> None:
+    """In Directus mode the columns and foreign keys are read (in a thread of their own) while
+    Directus's rows are prepared; a change committed meanwhile by another session is not seen."""
+    url = make_pg()
+    _run(url, DIRECTUS_TABLES)
+    engine = sqlalchemy.create_engine(parse_database_url(url).url)
+
+    class Racing(DatabaseTarget):
+        def _catalog_first(self, reader: Any) -> Any:
+            catalog, rest = super()._catalog_first(reader)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE things ADD COLUMN late integer")
+                conn.exec_driver_sql("CREATE TABLE later (id integer PRIMARY KEY)")
+            return catalog, rest
+
+    target = Racing(parse_database_url(url), TargetOptions())
+    try:
+        snap = target.snapshot()
+        assert target.last is not None and target.last.prepared is not None
+    finally:
+        target.close()
+        engine.dispose()
+    fields = [(f["collection"], f["field"]) for f in snap["fields"]]
+    assert ("things", "late") not in fields and ("things", "name") in fields
+    assert "later" not in [c["collection"] for c in snap["collections"]]
+    assert ("things", "parent") in [(r["collection"], r["field"]) for r in snap["relations"]]
 
 
 def test_js_json_loads_numbers() -> None:
