@@ -20,12 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
-
-from sqlalchemy import create_engine
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any
 
 from drift.errors import TargetError
 from drift.targets import TargetOptions
@@ -44,6 +39,9 @@ from drift.targets.database.directus import (
 from drift.targets.database.plain import plain_snapshot
 from drift.targets.database.reader import Reader
 from drift.targets.database.url import DatabaseURL, check_driver, parse_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
 
 DIALECTS: dict[str, ModuleType] = {
     "postgres": postgres,
@@ -109,12 +107,13 @@ def _reason(db: DatabaseURL, exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = db.scrub(" ".join(str(orig).split()))
     low = text.lower()
-    host = db.url.host or "localhost"
-    where = f"{host}:{db.url.port}" if db.url.port else host
+    parts = db.parts
+    host = parts.host or "localhost"
+    where = f"{host}:{parts.port}" if parts.port else host
     if "password authentication failed" in low or "access denied" in low:
-        return f"authentication failed for user {db.url.username!r}"
+        return f"authentication failed for user {parts.username!r}"
     if "does not exist" in low and "database" in low or "unknown database" in low:
-        return f"database {db.url.database!r} does not exist"
+        return f"database {parts.database!r} does not exist"
     if (
         "connection refused" in low
         or "could not connect" in low
@@ -213,6 +212,10 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         return self._engine
 
     def _create_engine(self) -> Engine:
+        from sqlalchemy import create_engine
+        from sqlalchemy import exc as sa_exc
+        from sqlalchemy.pool import NullPool
+
         check_driver(self.url)
         if self.vendor == "sqlite":
             path = self.url.sqlite_path
@@ -238,6 +241,8 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
 
     def connect(self) -> AbstractContextManager[Connection]:
         """A connection in one read-only, repeatable-read transaction (where the vendor allows)."""
+
+        from sqlalchemy import exc as sa_exc
 
         @contextmanager
         def cm() -> Iterator[Connection]:

@@ -9,7 +9,9 @@ On PostgreSQL through psycopg 3, :meth:`Reader.rows` runs on a cursor of the dri
 itself (same connection, same transaction as the SQLAlchemy one): rows come back as plain tuples
 without SQLAlchemy's result layer, and ``json``/``jsonb`` values are parsed straight into the
 values ``JSON.parse`` gives Node.js (see :func:`js_json_loads`), so the dialect code needs no
-per-value conversion for them. Other drivers go through SQLAlchemy with the same results.
+per-value conversion for them. Other drivers go through SQLAlchemy with the same results. A psycopg
+connection may also be handed over as it is (applying a plan connects with psycopg alone): then
+no SQLAlchemy is involved at all, and the driver's own errors are raised.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from drift.snapshot.js import normalize_number
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 # SQLAlchemy text()'s bind-parameter syntax (``:name``, not ``::cast``)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
@@ -47,13 +48,15 @@ def js_json_loads(data: Any) -> Any:
 
 
 class Reader:
-    """A SQLAlchemy connection plus a round-trip counter."""
+    """A SQLAlchemy connection (or a psycopg connection itself) plus a round-trip counter."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection | Any) -> None:
         self.conn = conn
         self.round_trips = 0
         self._cursor: Any = None
         self._psycopg: bool | None = None
+        # a psycopg connection handed over as it is, not wrapped by SQLAlchemy
+        self._driver: Any = conn if hasattr(conn, "pgconn") else None
 
     # -- SQLAlchemy level --------------------------------------------------------------------
     def all(
@@ -91,19 +94,25 @@ class Reader:
                     cur.execute(sql)
                 names = [d[0] for d in cur.description or ()]
                 return names, cur.fetchall()
+        from sqlalchemy import text
+
         self.round_trips += 1
         result = self.conn.execute(text(sql), dict(params or {}))
         return list(result.keys()), [tuple(r) for r in result.fetchall()]
 
     def quote(self, name: str) -> str:
-        return self.conn.dialect.identifier_preparer.quote_identifier(name)
+        if self._driver is not None:  # PostgreSQL's quoting, as the dialect's quote_identifier
+            return '"' + name.replace('"', '""') + '"'
+        return self.conn.dialect.identifier_preparer.quote_identifier(name)  # type: ignore[no-any-return]
 
     # -- the driver's own cursor (psycopg 3) ---------------------------------------------------
     @property
     def fast(self) -> bool:
         """True when queries run on a psycopg 3 cursor of the same connection."""
         if self._psycopg is None:
-            driver = getattr(self.conn.connection, "driver_connection", None)
+            driver = self._driver
+            if driver is None:
+                driver = getattr(self.conn.connection, "driver_connection", None)
             self._psycopg = type(driver).__module__.split(".")[
                 0
             ] == "psycopg" and hasattr(driver, "adapters")
@@ -113,7 +122,8 @@ class Reader:
         if self._cursor is None:
             from psycopg.types.json import set_json_loads
 
-            cur = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            driver = self._driver if self._driver is not None else self.conn.connection.driver_connection
+            cur = driver.cursor()
             # only this cursor parses JSON the JavaScript way; the connection is left as it was
             set_json_loads(js_json_loads, cur)
             self._cursor = cur
@@ -121,12 +131,17 @@ class Reader:
 
     @contextmanager
     def _errors(self, sql: str) -> Iterator[None]:
-        """Driver errors raised as SQLAlchemy's ``DBAPIError``, as on the SQLAlchemy path."""
+        """Driver errors raised as SQLAlchemy's ``DBAPIError``, as on the SQLAlchemy path (a bare
+        psycopg connection's own errors stay as they are)."""
         import psycopg
 
         try:
             yield
         except psycopg.Error as exc:
+            if self._driver is not None:
+                raise
+            from sqlalchemy import exc as sa_exc
+
             raise sa_exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
     def close(self) -> None:

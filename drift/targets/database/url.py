@@ -5,17 +5,21 @@ SQLAlchemy can connect with (``postgresql://`` → psycopg 3, ``mysql://``/``mar
 ``sqlite:///path``), finding the password (in the URL itself, or in ``DRIFT_DATABASE_URL`` when the
 name leaves it out), and the one redacted rendering used everywhere a human or a file sees the name.
 It also scrubs the password out of any driver message, so a secret never leaks through an error.
+
+The name is parsed by :class:`URLParts` with the grammar of SQLAlchemy's ``make_url`` (the same
+fields from the same text) without importing SQLAlchemy: applying a plan to PostgreSQL connects
+with psycopg alone. The SQLAlchemy ``URL`` is built from those parts when something asks for it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from urllib.parse import quote
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
 
 from drift.errors import TargetError
 
@@ -49,23 +53,104 @@ def _family(drivername: str) -> str:
     return drivername.split("+", 1)[0].lower()
 
 
+# SQLAlchemy's URL grammar: name://[user[:password]@][host or [ipv6]][:port][/database][?query]
+_URL = re.compile(
+    r"(?P<name>[\w+]+)://"
+    r"(?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?"
+    r"(?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
+    r"(?:/(?P<database>[^?]*))?"
+    r"(?:\?(?P<query>.*))?"
+)
+
+
+@dataclass(frozen=True)
+class URLParts:
+    """A database URL's parts, as SQLAlchemy's ``make_url`` reads them (same fields, same values;
+    ``query`` keeps a repeated key's values as a tuple), and the few ``URL`` methods drift uses."""
+
+    drivername: str
+    username: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query_items: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
+
+    @property
+    def query(self) -> dict[str, str | tuple[str, ...]]:
+        return dict(self.query_items)
+
+    def set(self, **changes: Any) -> URLParts:
+        """Like ``URL.set``: a value of None leaves that part as it is."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "query" in changes:
+            changes["query_items"] = _query_items(changes.pop("query").items())
+        return replace(self, **changes)
+
+    def difference_update_query(self, names: Iterable[str]) -> URLParts:
+        drop = set(names)
+        return replace(self, query_items=tuple(kv for kv in self.query_items if kv[0] not in drop))
+
+    def to_sqlalchemy(self) -> Any:
+        from sqlalchemy.engine import URL
+
+        return URL.create(self.drivername, self.username, self.password, self.host, self.port, self.database,
+                          self.query)
+
+
+def _query_items(items: Iterable[tuple[str, Any]]) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    return tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in items)
+
+
+def parse_url(name: str) -> URLParts:
+    """Parse a URL as SQLAlchemy's ``make_url`` does; ValueError when it would refuse it."""
+    m = _URL.match(name)
+    if m is None:
+        raise ValueError("Could not parse SQLAlchemy URL from given URL string")
+    g = m.groupdict()
+    query: dict[str, Any] = {}
+    if g["query"] is not None:
+        for key, value in parse_qsl(g["query"]):
+            if key in query:
+                query[key] = (*(query[key] if isinstance(query[key], tuple) else (query[key],)), value)
+            else:
+                query[key] = value
+    port: int | None = None
+    if g["port"] is not None:
+        port = int(g["port"])  # "" and non-numbers are refused, as SQLAlchemy refuses them
+    return URLParts(
+        drivername=g["name"],
+        username=unquote(g["username"]) if g["username"] is not None else None,
+        password=unquote(g["password"]) if g["password"] is not None else None,
+        host=g["ipv4host"] or g["ipv6host"],
+        port=port,
+        database=unquote(g["database"]) if g["database"] is not None else None,
+        query_items=_query_items(query.items()),
+    )
+
+
 @dataclass(frozen=True)
 class DatabaseURL:
-    """A parsed database target name. ``url`` holds the secret; ``describe()`` never does."""
+    """A parsed database target name. ``parts`` holds the secret; ``describe()`` never does."""
 
-    url: URL = field(repr=False)
+    parts: URLParts = field(repr=False)
     vendor: str  # "postgres", "mysql" or "sqlite", as in a snapshot's ``vendor``
     # the PostgreSQL schemas read (``?schema=a,b``), and the scheme as written, for display
     schemas: tuple[str, ...] = ("public",)
     scheme: str = ""
 
+    @functools.cached_property
+    def url(self) -> Any:
+        """The SQLAlchemy ``URL`` (SQLAlchemy is imported then)."""
+        return self.parts.to_sqlalchemy()
+
     @property
     def family(self) -> str:
-        return _family(self.url.drivername)
+        return _family(self.parts.drivername)
 
     @property
     def password(self) -> str | None:
-        pw = self.url.password
+        pw = self.parts.password
         return None if pw in (None, "") else str(pw)
 
     @property
@@ -73,7 +158,7 @@ class DatabaseURL:
         """The file a SQLite URL names (None for an in-memory database)."""
         if self.vendor != "sqlite":
             return None
-        db = self.url.database
+        db = self.parts.database
         if not db or db == ":memory:" or db.startswith("file::memory:"):
             return None
         return db
@@ -101,18 +186,19 @@ class DatabaseURL:
         out = str(text)
         if pw:
             out = out.replace(pw, REDACTED).replace(quote(pw, safe=""), REDACTED)
-        for v in self.url.query.values():
+        query = self.parts.query
+        for v in query.values():
             if isinstance(v, str) and len(v) > 3 and v in out:
                 for k in _SECRET_QUERY_KEYS:
-                    if self.url.query.get(k) == v:
+                    if query.get(k) == v:
                         out = out.replace(v, REDACTED)
         return out
 
 
-def _parse(name: str) -> URL:
+def _parse(name: str) -> URLParts:
     try:
-        return make_url(name)
-    except (ArgumentError, ValueError) as exc:
+        return parse_url(name)
+    except ValueError as exc:
         # the name may hold a password: never echo it
         scheme = name.partition("://")[0] or "?"
         raise TargetError(
@@ -120,7 +206,7 @@ def _parse(name: str) -> URL:
         ) from exc
 
 
-def _same_server(a: URL, b: URL) -> bool:
+def _same_server(a: URLParts, b: URLParts) -> bool:
     return (
         _FAMILIES.get(_family(a.drivername), ("", ""))[1]
         == _FAMILIES.get(_family(b.drivername), ("", ""))[1]
@@ -156,8 +242,8 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
 
     if vendor != "sqlite" and not url.password and env.get(ENV_URL):
         try:
-            other = make_url(env[ENV_URL])
-        except (ArgumentError, ValueError):
+            other: URLParts | None = parse_url(env[ENV_URL])
+        except ValueError:
             other = None
         if other is not None and other.password and _same_server(url, other):
             url = url.set(
@@ -173,7 +259,7 @@ def parse_database_url(name: str, env: Mapping[str, str] | None = None) -> Datab
             raise TargetError("the ?schema= option only applies to PostgreSQL URLs")
         schemas = parts or schemas
         url = url.difference_update_query(["schema"])
-    db = DatabaseURL(url=url, vendor=vendor, schemas=schemas, scheme=scheme)
+    db = DatabaseURL(parts=url, vendor=vendor, schemas=schemas, scheme=scheme)
     # also known to the process-wide redactor, for any message that does not come through here
     from drift import secrets
 
@@ -185,7 +271,8 @@ def check_driver(db: DatabaseURL) -> None:
     """Fail with one line when the URL's driver module is not installed."""
     import importlib.util
 
-    driver = db.url.drivername.split("+", 1)[1] if "+" in db.url.drivername else ""
+    drivername = db.parts.drivername
+    driver = drivername.split("+", 1)[1] if "+" in drivername else ""
     if not driver:
         driver = {"postgres": "psycopg2", "mysql": "mysqldb", "sqlite": "pysqlite"}[
             db.vendor
