@@ -152,8 +152,26 @@ def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: boo
               console: Console) -> int:
     from drift.targets import open_target
 
-    plan = load_plan_file(plan_path)
-    t = open_target(target, target_options(common, console))
+    # A database target starts its apply transaction (connect, lock, read the schema) while the
+    # plan file loads; nothing changes before the plan is loaded, checked and consented to, and a
+    # plan file's error still comes first.
+    try:
+        t = open_target(target, target_options(common, console))
+    except DriftError as exc:
+        opened: Any = exc
+    else:
+        opened = t
+        start = getattr(t, "start_apply", None)
+        if start is not None:
+            start()
+    try:
+        plan = load_plan_file(plan_path)
+    except BaseException:
+        if not isinstance(opened, DriftError):
+            opened.close()
+        raise
+    if isinstance(opened, DriftError):
+        raise opened
     try:
         if not plan.has_changes:
             console.note("The plan has no changes; nothing to apply.")

@@ -158,6 +158,7 @@ class DatabaseTarget(DatabaseApply):  # sql_preview / apply: see .apply
         return self.url.describe()
 
     def close(self) -> None:
+        self.discard_started()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -20,6 +20,11 @@ MySQL/MariaDB commit DDL statement by statement, so every statement is rendered 
 before the first one runs, and a failure names exactly which statements ran and which did not.
 Afterwards a fresh snapshot, read on the same connection in a new read-only transaction, is diffed
 against the plan's desired snapshot to report convergence.
+
+On PostgreSQL the CLI starts that transaction (:meth:`DatabaseApply.start_apply`: connect, lock,
+read) on a thread while it loads the plan file, so psycopg's waits on the server overlap that work;
+the hash check and every statement still come after, in that same transaction, and nothing is
+changed before the plan is loaded, checked and consented to.
 """
 
 from __future__ import annotations
@@ -893,6 +898,49 @@ class _SqlAlchemySession(_Session):
         return Emitter(self.conn.dialect, self.conn if online else None)
 
 
+class _Starting:
+    """A call that opens a transaction, run on a thread of its own: :meth:`result` waits for it
+    and returns or raises what it did; :meth:`abandon` has what it opened closed (by the thread
+    once it is done, if it is not yet), without waiting."""
+
+    def __init__(self, start: Callable[[], Any], close: Callable[[Any], None]) -> None:
+        import threading
+
+        self._close = close
+        self._lock = threading.Lock()
+        self._done = self._abandoned = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(start,), name="drift-apply-start", daemon=True)
+        self._thread.start()
+
+    def _run(self, start: Callable[[], Any]) -> None:
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            value = start()
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            error = exc
+        with self._lock:
+            self._value, self._error, self._done = value, error, True
+            abandoned = self._abandoned
+        if abandoned and value is not None:
+            self._close(value)
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            value = self._value if self._done else None
+        if value is not None:
+            self._close(value)
+
+
 def _psycopg_connect_args(url: Any, timeout: int) -> dict[str, Any] | None:
     """What SQLAlchemy's psycopg dialect passes to ``psycopg.connect`` for ``url`` (host, port,
     user, password, dbname, then the URL's query options, then ``connect_timeout``); None for a
@@ -919,6 +967,8 @@ class DatabaseApply:
     url: Any
     options: Any
     engine: Any
+    # the apply transaction started ahead of apply() (start_apply)
+    _started: _Starting | None = None
 
     # -- reading inside a given transaction ------------------------------------------------------------
     def _snapshot_on(self, conn: Any) -> tuple[dict[str, Any], Any]:
@@ -999,6 +1049,67 @@ class DatabaseApply:
             except session.errors:
                 pass
 
+    def _start(self) -> tuple[_Session, dict[str, Any], Any]:
+        """Connect, start the apply transaction under the lock and read the snapshot in it."""
+        session = self._open()
+        try:
+            try:
+                self._begin(session)
+                current, inspection = self._snapshot_on(session.conn)
+            except BaseException:
+                try:
+                    session.rollback()
+                except session.errors:
+                    pass
+                raise
+        except BaseException as exc:
+            self._release(session)
+            session.close()
+            if isinstance(exc, session.errors):
+                from drift.targets.database import _reason
+
+                raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
+            raise
+        return session, current, inspection
+
+    def start_apply(self) -> None:
+        """Start the apply transaction ahead of :meth:`apply`, on a thread of its own: connect,
+        take the lock and read the schema in it, while the caller goes on (the CLI loads the plan
+        file meanwhile; psycopg's waits on the server then overlap that work). :meth:`apply` waits
+        for it, then checks the hash and runs the plan in this same transaction, under the same
+        lock; what starting it raised, :meth:`apply` raises. An unused transaction is rolled back
+        by :meth:`discard_started` (``close``). Only PostgreSQL through psycopg starts early: its
+        connection may be used from another thread (SQLite's may not)."""
+        if self._started is not None or self.url.parts.drivername != "postgresql+psycopg":
+            return
+        # imported here, not on the thread: importing is CPU work, which would not overlap anyway
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            return  # apply() says so, as ever
+        self._started = _Starting(self._start, self._close_started)
+
+    def _close_started(self, started: tuple[_Session, dict[str, Any], Any]) -> None:
+        session = started[0]
+        try:
+            session.rollback()
+        except session.errors:
+            pass
+        finally:
+            self._release(session)
+            session.close()
+
+    def discard_started(self) -> None:
+        """Roll back and close a transaction :meth:`start_apply` started that nothing used (once
+        it is started, if it is still starting)."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.abandon()
+
+    def _take_started(self) -> tuple[_Session, dict[str, Any], Any] | None:
+        started, self._started = self._started, None
+        return started.result() if started is not None else None
+
     # -- the protocol ---------------------------------------------------------------------------------------
     def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
         """The statements an apply of ``plan`` would run, per change, in order (nothing changes)."""
@@ -1021,7 +1132,7 @@ class DatabaseApply:
                 f"the plan has {len(graded)} destructive change(s) ({keys}); re-run with --allow-destructive"
             )
         result = self._run(plan, allow_destructive=allow_destructive, dry_run=dry_run, check_hash=True,
-                           read_after=isinstance(_attr(plan, "desired"), dict))
+                           read_after=isinstance(_attr(plan, "desired"), dict), started=self._take_started())
         statements = _flat(result["steps"])
         report: dict[str, Any] = {
             "outcome": "dry-run" if dry_run else "applied",
@@ -1098,13 +1209,12 @@ class DatabaseApply:
             )
 
     def _run(self, plan: Any, *, allow_destructive: bool, dry_run: bool, check_hash: bool,
-             read_after: bool = False) -> dict[str, Any]:
-        session = self._open()
+             read_after: bool = False, started: tuple[_Session, dict[str, Any], Any] | None = None
+             ) -> dict[str, Any]:
+        session, current, inspection = started if started is not None else self._start()
         vendor = self.vendor
         try:
             try:
-                self._begin(session)
-                current, inspection = self._snapshot_on(session.conn)
                 if check_hash:
                     recorded = str(_attr(plan, "hash"))
                     now = versioned_hash(current, str(current.get("directus", "")))
