@@ -1030,8 +1030,6 @@ class DatabaseApply:
         if self.vendor == "postgres":
             session.execute(f"SET LOCAL lock_timeout = '{timeout}s'")
             session.execute("SELECT pg_advisory_xact_lock(hashtext(:n))", {"n": LOCK_NAME})
-            if self.url.schemas[0] != "public":
-                session.execute("SELECT set_config('search_path', :p, true)", {"p": pg_quote(self.url.schemas[0])})
         elif self.vendor == "mysql":
             rows = session.execute("SELECT GET_LOCK(CONCAT(:n, ':', DATABASE()), :t)",
                                    {"n": LOCK_NAME, "t": timeout})
@@ -1040,6 +1038,14 @@ class DatabaseApply:
             session.commit()
         else:
             session.execute("BEGIN IMMEDIATE")
+
+    def _use_schema(self, session: _Session) -> None:
+        """PostgreSQL outside ``public``: the statements (which name tables unqualified) run in
+        the URL's schema, for the rest of the transaction. Set only once the schema is read and
+        its hash checked: the search path changes how PostgreSQL prints defaults (``nextval`` of a
+        sequence in that schema), so a read under it would not give the hash the plan recorded."""
+        if self.vendor == "postgres" and self.url.schemas[0] != "public":
+            session.execute("SELECT set_config('search_path', :p, true)", {"p": pg_quote(self.url.schemas[0])})
 
     def _release(self, session: _Session) -> None:
         if self.vendor == "mysql":
@@ -1245,6 +1251,7 @@ class DatabaseApply:
                 if online:
                     session.commit()
                 else:
+                    self._use_schema(session)
                     self._execute(session, steps)
                 if read_after:
                     out["after"] = self._read_after(session)
