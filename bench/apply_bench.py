@@ -35,8 +35,8 @@ Python's and psycopg's start-up and PostgreSQL running the statements.
 Measured on 2 CPUs with other work running (load 2-2.5), alternating in the same runs with the
 version that applied through SQLAlchemy: drift 0.49 s -> 0.34 s median (CPU 0.27 -> 0.16 s) against
 Directus's 0.52 s, so 0.93x -> 0.65x; in quieter stretches drift took 0.25-0.30 s against 0.41-0.58 s
-(0.52x). Both sides stretch by about the same time when other processes load the disk, so the
-ratio is lowest on a quiet machine.
+(0.52x). When other processes load the machine and its disk, both sides stretch by amounts that
+vary from run to run (ratios from 0.46x to 0.75x were seen); drift's CPU time is the steady figure.
 """
 
 from __future__ import annotations
