@@ -18,13 +18,25 @@ nothing is left to change (``POST /schema/diff`` answers 204).
 
     python bench/apply_bench.py [--runs 3] [--port 8076]
 
-Where drift's time goes (2 CPUs, load below 1; one apply measured in-process): about 0.19 s of
-imports (SQLAlchemy, click, drift), 0.03 s reading the plan, 0.07 s connecting (most of it
-importing psycopg), 0.02 s reading the schema and checking the hash, 0.015 s rendering the SQL
-(about 170 statements), 0.1-0.16 s for PostgreSQL to run them (one round trip; its server-side
-duration is about 0.08 s, against about 0.22 s of statements for Directus's own apply), 0.03 s
-re-reading for convergence, and about 0.08 s of interpreter teardown after the report is printed.
-So nearly all of what is left is process start-up and teardown.
+Where drift's time goes (one apply on 2 CPUs at load about 1, from timestamps inside the process;
+drift's modules byte-compiled): about 15 ms of interpreter start-up, 18 ms importing drift's CLI
+(click), 13 ms importing the database target, 55-60 ms importing psycopg (the apply path imports
+neither SQLAlchemy nor alembic), then the plan file (16 ms: parse, digest, grading) loads on the
+main thread while a second thread connects, takes the advisory lock and reads the schema in the
+apply transaction (about 20 ms, mostly waiting on the server), so the two overlap; then 7 ms for
+the hash check and rendering the 173 statements, one round trip for PostgreSQL to run them and
+commit (65-120 ms on a quiet machine, several times that when other processes write to the same
+disk: PostgreSQL 15 syncs each of the 100 indexes it builds to disk on its own, keys, TOAST and
+unique ones included, and Directus's apply builds the same ones), 20 ms re-reading the schema for
+the convergence check and 5 ms diffing it, and about 5 ms for the process to exit (``os._exit``
+once the report is written). drift's own CPU time is about 0.15 s, so most of what is left is
+Python's and psycopg's start-up and PostgreSQL running the statements.
+
+Measured on 2 CPUs with other work running (load 2-2.5), alternating in the same runs with the
+version that applied through SQLAlchemy: drift 0.49 s -> 0.34 s median (CPU 0.27 -> 0.16 s) against
+Directus's 0.52 s, so 0.93x -> 0.65x; in quieter stretches drift took 0.25-0.30 s against 0.41-0.58 s
+(0.52x). When other processes load the machine and its disk, both sides stretch by amounts that
+vary from run to run (ratios from 0.46x to 0.75x were seen); drift's CPU time is the steady figure.
 """
 
 from __future__ import annotations

@@ -152,8 +152,27 @@ def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: boo
               console: Console) -> int:
     from drift.targets import open_target
 
-    plan = load_plan_file(plan_path)
-    t = open_target(target, target_options(common, console))
+    # A database target starts its apply transaction (connect, lock, read the schema) on a thread
+    # while the plan file loads; nothing changes before the plan is loaded, checked and consented
+    # to. A plan file's error still comes first, the target's after it.
+    t: Any = None
+    target_error: DriftError | None = None
+    try:
+        t = open_target(target, target_options(common, console))
+    except DriftError as exc:
+        target_error = exc
+    else:
+        start = getattr(t, "start_apply", None)
+        if start is not None:
+            start()
+    try:
+        plan = load_plan_file(plan_path)
+    except BaseException:
+        if t is not None:
+            t.close()
+        raise
+    if target_error is not None:
+        raise target_error
     try:
         if not plan.has_changes:
             console.note("The plan has no changes; nothing to apply.")

@@ -144,7 +144,8 @@ class Plan:
         diff = rec["diff"]
         if not isinstance(diff, dict) or not all(isinstance(diff.get(s), list) for s in SECTIONS):
             raise InputError(f"{source}: plan diff must hold the lists {', '.join(SECTIONS)}")
-        if diff_digest(diff) != rec["digest"]:
+        digest = diff_digest(diff)
+        if digest != rec["digest"]:
             raise InputError(f"{source}: the plan's diff does not match its digest (the file was edited)")
         plan = build_plan(
             rec["hash"],
@@ -154,6 +155,7 @@ class Plan:
             directus=rec.get("directus"),
             vendor=rec.get("vendor"),
             mode=rec.get("mode", "mirror"),
+            digest=digest,
         )
         plan.created_at = rec.get("created_at", plan.created_at)
         plan.rows_affected = dict(rec.get("rows_affected") or {})
@@ -172,8 +174,10 @@ def build_plan(
     directus: str | None = None,
     vendor: str | None = None,
     mode: str = "mirror",
+    digest: str = "",
 ) -> Plan:
-    """A plan for ``diff``: one change per entry, graded."""
+    """A plan for ``diff``: one change per entry, graded (``digest``: the diff's, when already
+    computed)."""
     has_system = True
     if desired is not None and desired.get("version") != 2:
         has_system = "systemFields" in desired
@@ -204,4 +208,5 @@ def build_plan(
         mode=mode,
         ignored=list(ignored or []),
         desired=desired,
+        digest=digest,
     )

@@ -34,7 +34,10 @@ class Target(Protocol):
     - ``rows_affected(plan) -> dict[str, int]`` — row counts for destructive changes, keyed by
       ``collection`` or ``collection.field``;
     - ``sql_preview(plan) -> list`` — the statements an apply would run (database targets);
-    - ``apply(plan, *, allow_destructive: bool, dry_run: bool) -> dict`` — apply a plan.
+    - ``apply(plan, *, allow_destructive: bool, dry_run: bool) -> dict`` — apply a plan;
+    - ``start_apply() -> None`` — begin the apply's work that needs no plan (a database: connect,
+      lock, read) while the caller loads the plan; ``apply`` goes on from there, ``close`` lets it
+      go.
     """
 
     kind: str  # "file", "directus" or "database"

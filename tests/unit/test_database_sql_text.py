@@ -231,3 +231,175 @@ def test_real_world_schemas_render_as_alembic_does(shared_dir: Path) -> None:
         assert out[0] == out[1], r["file"]
         compared += not isinstance(out[0], str)
     assert compared >= 20
+
+
+# -- PostgreSQL without SQLAlchemy: types, ALTER COLUMN, the revisions update -------------------------------------
+
+
+def _reference_pg_type(field: dict[str, Any], native: bool) -> Any:
+    """The PostgreSQL allowlist as SQLAlchemy types (the reference the text spelling must equal)."""
+    schema = field.get("schema") or {}
+    type_, dt = str(field.get("type") or ""), str(schema.get("data_type") or "").lower()
+
+    def num(v: Any) -> int | None:
+        if isinstance(v, float) and v == int(v):
+            v = int(v)
+        return v if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31 else None
+
+    n, p = num(schema.get("max_length")), num(schema.get("numeric_precision"))
+    s = schema.get("numeric_scale")
+    s = s if isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1000 else None
+    if native and dt:
+        simple = {"integer": sa.INTEGER, "bigint": sa.BIGINT, "smallint": sa.SMALLINT, "text": sa.TEXT,
+                  "uuid": postgresql.UUID, "boolean": sa.BOOLEAN, "json": postgresql.JSON, "jsonb": postgresql.JSONB,
+                  "real": sa.REAL, "double precision": postgresql.DOUBLE_PRECISION, "date": sa.DATE,
+                  "bytea": postgresql.BYTEA, "inet": postgresql.INET, "cidr": postgresql.CIDR,
+                  "interval": postgresql.INTERVAL, "money": postgresql.MONEY}
+        if dt in simple:
+            return simple[dt]()
+        if dt == "character varying":
+            return sa.VARCHAR(n)
+        if dt == "character":
+            return sa.CHAR(n)
+        if dt == "numeric":
+            return sa.NUMERIC(p, s) if p is not None else sa.NUMERIC()
+        if dt.startswith(("time ", "timestamp ")) and dt.endswith(" time zone"):
+            cls = postgresql.TIME if dt.startswith("time ") else postgresql.TIMESTAMP
+            return cls(timezone=dt.endswith(" with time zone"))
+    if schema.get("has_auto_increment"):
+        return sa.BIGINT() if type_ == "bigInteger" else sa.INTEGER()
+    knex = {"text": sa.TEXT(), "csv": sa.TEXT(), "integer": sa.INTEGER(), "bigInteger": sa.BIGINT(),
+            "boolean": sa.BOOLEAN(), "float": sa.REAL(), "date": sa.DATE(), "time": sa.TIME(),
+            "dateTime": postgresql.TIMESTAMP(timezone=False), "timestamp": postgresql.TIMESTAMP(timezone=True),
+            "json": postgresql.JSON(), "uuid": postgresql.UUID(), "binary": sa.LargeBinary(),
+            "string": sa.VARCHAR(n or 255), "hash": sa.VARCHAR(255),
+            "decimal": sa.DECIMAL(p or 10, 5 if s is None else s)}
+    return knex.get(type_)
+
+
+def _type_fields() -> list[dict[str, Any]]:
+    variants: list[dict[str, Any]] = [{}, {"max_length": 20}, {"max_length": 20.0}, {"numeric_precision": 12,
+                                      "numeric_scale": 4}, {"numeric_precision": 7}, {"numeric_scale": 0},
+                                      {"has_auto_increment": True}, {"max_length": True}, {"numeric_scale": -1}]
+    out = [{"type": t, "schema": v} for t in [*KNEX_TYPES, "geometry", "geometry.Point", "unknown"] for v in variants]
+    for dt, extra in [*PG_NATIVE, ("bogus", {}), ("numeric", {"numeric_scale": 3}), ("CHARACTER VARYING", {}),
+                      ("character varying", {"max_length": 0}), ("integer", {"has_auto_increment": True})]:
+        out += [{"type": t, "schema": {"data_type": dt, **extra}} for t in ("string", "unknown", "bigInteger")]
+    return out
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "other-vendor"])
+def test_postgres_types_are_spelled_as_sqlalchemy_compiles_them(native: bool) -> None:
+    from drift.targets.database.ddl import column_type
+
+    pg = postgresql.psycopg.dialect()
+    for field in _type_fields():
+        want = _reference_pg_type(field, native)
+        try:
+            got = column_type(field, "postgres", native=native)
+        except TargetError:
+            assert want is None, field
+            continue
+        assert want is not None, field
+        assert got.sql == want.compile(dialect=pg), field
+        assert got.to_sa().compile(dialect=pg) == got.sql
+        kind = ("bigint" if isinstance(want, sa.BigInteger) else "smallint" if isinstance(want, sa.SmallInteger)
+                else "integer" if isinstance(want, sa.Integer) else None)
+        assert got.integer == kind, field
+
+
+ALTERS: list[dict[str, Any]] = [
+    {"nullable": False}, {"nullable": True, "existing_nullable": False},
+    {"server_default": None}, {"server_default": "it's \\ 100%"},
+    {"server_default": "SQLTEXT:now()"}, {"server_default": "SQLTEXT:-1"},
+    {"type_": "VARCHAR(20)", "postgresql_using": '"c"::VARCHAR(20)', "existing_nullable": True},
+    {"type_": "TIMESTAMP WITH TIME ZONE", "postgresql_using": '"c"::TIMESTAMP WITH TIME ZONE',
+     "nullable": False, "server_default": "SQLTEXT:CURRENT_TIMESTAMP(3)"},
+    {"type_": "BIGINT", "nullable": True, "server_default": None, "existing_server_default": "x"},
+]
+
+
+@pytest.mark.parametrize("kw", ALTERS, ids=lambda kw: ",".join(kw))
+@pytest.mark.parametrize("name", HOSTILE)
+def test_alter_column_matches_alembic(pg: Any, kw: dict[str, Any], name: str) -> None:
+    from drift.targets.database.ddl import PgType, SqlText, column_type
+
+    args = dict(kw)
+    for key in ("server_default", "existing_server_default"):
+        if isinstance(args.get(key), str) and args[key].startswith("SQLTEXT:"):
+            args[key] = SqlText(args[key][len("SQLTEXT:"):])
+    if "type_" in args:
+        spelled = {t.sql: t for t in (column_type(f, "postgres", native=True) for f in _type_fields()
+                                      if _reference_pg_type(f, True) is not None)}
+        args["type_"] = spelled[args["type_"]]
+        assert isinstance(args["type_"], PgType)
+    args["existing_type"] = column_type({"type": "string", "schema": {}}, "postgres", native=True)
+    ours, theirs = _both(pg, lambda op: op.alter_column(q(name), q("c"), **dict(args)))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("escapes", [False, True])
+@pytest.mark.parametrize("schema", [None, 'odd"schema'])
+def test_postgres_revisions_update_matches_sqlalchemy_core(escapes: bool, schema: str | None) -> None:
+    live = postgresql.psycopg.dialect()
+    live._backslash_escapes = escapes
+    em = Emitter.postgres(backslash_escapes=escapes)
+    names = ["id", "parent", "collection"]
+    rows = MetaRows(Catalog(vendor="postgres", columns=[{"table": "directus_revisions", "name": n} for n in names]),
+                    em, schema)
+    collection = "it's a \\ 'name'"
+    with em.change("k"):
+        rows._unparent_revisions(collection)
+    t = sa.table(q("directus_revisions"), *(sa.column(q(n)) for n in names))
+    if schema:
+        t.schema = q(schema)
+    inner = sa.select(t.c["id"]).where(t.c["collection"] == sa.literal(collection))
+    stmt = sa.update(t).where(t.c["parent"].in_(inner)).values({t.c["parent"]: sa.null()})
+    want = str(stmt.compile(dialect=Emitter(live).dialect, compile_kwargs={"literal_binds": True}))
+    assert em.steps[0]["statements"] == [want]
+
+
+def test_postgres_emitter_without_sqlalchemy_renders_the_same(pg: Any) -> None:
+    """``Emitter.postgres()`` (no SQLAlchemy dialect at all) renders what an emitter built on the
+    SQLAlchemy dialect renders."""
+    fields = [{"field": "id", "type": "integer", "schema": {"is_primary_key": True, "has_auto_increment": True}},
+              *_fields()]
+    out = []
+    for em in (Emitter(pg), Emitter.postgres(backslash_escapes=pg._backslash_escapes)):
+        with em.change("k"):
+            em.op.create_table("t", *_cols(fields))
+            em.op.alter_column("t", "c", nullable=False, server_default="x'\\")
+            rows = MetaRows(Catalog(vendor="postgres", columns=[{"table": "directus_fields", "name": "note"}]), em)
+            rows.insert("directus_fields", {"note": "a'b\\c"})
+        out.append(em.steps)
+    assert out[0] == out[1]
+
+
+def test_postgres_apply_path_imports_neither_sqlalchemy_nor_alembic() -> None:
+    """Parsing a PostgreSQL URL and compiling a plan into PostgreSQL statements load neither."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from drift.targets.database import open_database
+from drift.targets.database.apply import Compiler
+from drift.targets.database.catalog import Catalog
+from drift.targets.database.ddl import Emitter
+from drift.diff.engine import snapshot_diff
+t = open_database("postgresql://u:secret@localhost:5432/db?schema=s&application_name=x", None)
+assert t.url.vendor == "postgres" and t.url.schemas == ("s",)
+empty = {"version": 1, "directus": "12.4.1", "vendor": "postgres", "collections": [], "fields": [], "relations": []}
+field = {"collection": "t", "field": "id", "type": "integer", "meta": None,
+         "schema": {"name": "id", "table": "t", "data_type": "integer", "is_primary_key": True,
+                    "has_auto_increment": True, "is_nullable": False}}
+desired = dict(empty, collections=[{"collection": "t", "meta": None, "schema": {"name": "t"}}], fields=[field])
+em = Emitter.postgres()
+Compiler(snapshot_diff(empty, desired), empty, Catalog(vendor="postgres"), em, vendor="postgres",
+         directus_mode=False, desired_vendor="postgres", allow_destructive=True).run()
+assert em.steps, em.steps
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic"))
+assert not loaded, loaded
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -13,8 +13,8 @@ queries per table. It also counts rows that destructive changes would lose.
 
 Reading needs no SQLAlchemy: the URL is parsed by :mod:`.url` and the connection is the DB-API
 driver's own (psycopg 3, PyMySQL, sqlite3; other drivers through SQLAlchemy's engine), so a
-snapshot does not pay for importing it. Applying a plan (:mod:`.apply`) uses SQLAlchemy and
-imports it then.
+snapshot does not pay for importing it. Applying a plan (:mod:`.apply`) connects with psycopg
+itself on PostgreSQL and goes through SQLAlchemy (imported then) on the other vendors.
 
 In Directus mode on PostgreSQL the catalog is read in two parts (:meth:`_catalog_first`): the
 tables, indexes and primary keys, then Directus's tables, then the columns and foreign keys —
@@ -192,8 +192,9 @@ class DatabaseTarget:
     """A SQL database as a drift target (``kind = "database"``).
 
     Reading (``snapshot``, ``inspect``, ``rows_affected``) connects with the DB-API driver itself;
-    ``sql_preview`` and ``apply`` are :class:`~drift.targets.database.apply.DatabaseApply`'s, on
-    SQLAlchemy (:attr:`engine`), which is only imported when a plan is previewed or applied.
+    ``sql_preview``, ``start_apply`` and ``apply`` are
+    :class:`~drift.targets.database.apply.DatabaseApply`'s (psycopg itself on PostgreSQL, else
+    SQLAlchemy's :attr:`engine`), imported only when a plan is previewed or applied.
     """
 
     kind = "database"
@@ -208,6 +209,7 @@ class DatabaseTarget:
         self.url = url
         self.options = options or TargetOptions()
         self._engine = engine
+        self._apply_side: Any = None  # the DatabaseApply side, made on first use
         self.vendor = url.vendor
         self.dialect = DIALECTS[url.vendor]
         self.last: Inspection | None = None
@@ -218,6 +220,8 @@ class DatabaseTarget:
         return self.url.describe()
 
     def close(self) -> None:
+        if self._apply_side is not None:
+            self._apply_side.discard_started()  # an apply transaction started but not used
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -266,16 +270,25 @@ class DatabaseTarget:
         except ValueError as exc:  # include and exclude together
             raise TargetError(str(exc)) from exc
 
-    # -- applying (SQLAlchemy) ------------------------------------------------------------
+    # -- applying ---------------------------------------------------------------------------
+    def _applier(self) -> Any:
+        if self._apply_side is None:
+            self._apply_side = _applier(self)
+        return self._apply_side
+
     def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
         """The statements an apply of ``plan`` would run (see :mod:`.apply`)."""
-        return _applier(self).sql_preview(plan)  # type: ignore[no-any-return]
+        return self._applier().sql_preview(plan)  # type: ignore[no-any-return]
+
+    def start_apply(self) -> None:
+        """Begin the apply's transaction before the plan is known (see :mod:`.apply`)."""
+        self._applier().start_apply()
 
     def apply(
         self, plan: Any, *, allow_destructive: bool = False, dry_run: bool = False
     ) -> dict[str, Any]:
         """Apply exactly the reviewed plan (see :mod:`.apply`)."""
-        return _applier(self).apply(  # type: ignore[no-any-return]
+        return self._applier().apply(  # type: ignore[no-any-return]
             plan, allow_destructive=allow_destructive, dry_run=dry_run
         )
 
@@ -597,8 +610,9 @@ def _is_drop(entry: Any) -> bool:
 
 
 def _applier(target: DatabaseTarget) -> Any:
-    """``target`` with :class:`~.apply.DatabaseApply`'s methods (its SQLAlchemy side): every
-    other attribute is the target's own."""
+    """``target`` with :class:`~.apply.DatabaseApply`'s methods (previews and applies; its own
+    state, such as an apply transaction started early, stays on it): every other attribute is the
+    target's own."""
     from drift.targets.database.apply import DatabaseApply
 
     class Applier(DatabaseApply):

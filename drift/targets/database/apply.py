@@ -10,29 +10,31 @@ key. Updates are rebuilt as Directus does: the current entity plus the diff's ch
 (deep-diff ``applyChange``), then compared with the current column. DDL comes from :mod:`.ddl`,
 Directus's rows (Directus mode) from :mod:`.meta_rows`.
 
-:class:`DatabaseApply` runs it: one connection, a lock that serialises drift applies on the
-database (``pg_advisory_xact_lock``, MySQL ``GET_LOCK``, SQLite ``BEGIN IMMEDIATE``), a fresh
-snapshot and hash check inside that same transaction (mismatch: :class:`StalePlan`, nothing ran),
-then the statements. PostgreSQL and SQLite run everything in that one transaction (PostgreSQL
-receives the whole script in one round trip). MySQL/MariaDB commit DDL statement by statement, so
-every statement is rendered (and so checked) before the first one runs, and a failure names
-exactly which statements ran and which did not. Afterwards a fresh snapshot, read on the same
-connection in a new read-only transaction, is diffed against the plan's desired snapshot to report
-convergence.
+:class:`DatabaseApply` runs it: one connection (on PostgreSQL through psycopg, the default driver,
+psycopg itself, so neither SQLAlchemy nor alembic is imported; otherwise a SQLAlchemy connection),
+a lock that serialises drift applies on the database (``pg_advisory_xact_lock``, MySQL
+``GET_LOCK``, SQLite ``BEGIN IMMEDIATE``), a fresh snapshot and hash check inside that same
+transaction (mismatch: :class:`StalePlan`, nothing ran), then the statements. PostgreSQL and SQLite
+run everything in that one transaction (PostgreSQL receives the whole script in one round trip).
+MySQL/MariaDB commit DDL statement by statement, so every statement is rendered (and so checked)
+before the first one runs, and a failure names exactly which statements ran and which did not.
+Afterwards a fresh snapshot, read on the same connection in a new read-only transaction, is diffed
+against the plan's desired snapshot to report convergence.
+
+On PostgreSQL the CLI starts that transaction (:meth:`DatabaseApply.start_apply`: connect, lock,
+read) on a thread while it loads the plan file, so psycopg's waits on the server overlap that work;
+the hash check and every statement still come after, in that same transaction, and nothing is
+changed before the plan is loaded, checked and consented to.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection
-
 from drift import exits
-from drift.diff.engine import snapshot_diff
 from drift.diff.hashing import versioned_hash
 from drift.errors import (
     DestructiveBlocked,
@@ -51,10 +53,12 @@ from drift.targets.database.ddl import (
     creatable,
     default_index_name,
     is_column,
-    q,
+    pg_quote,
+    sa_alter_kwargs,
     server_default,
 )
 from drift.targets.database.meta_rows import MetaRows
+from drift.targets.database.url import check_driver, driver_connect
 
 SECTIONS = ("collections", "fields", "systemFields", "relations")
 LOCK_NAME = "drift:apply"
@@ -192,6 +196,7 @@ class Compiler:
         self.catalog = catalog
         self.em = emitter
         self.op = emitter.op
+        self.q = emitter.name  # identifiers as the emitter's operations take them
         self.vendor = vendor
         self.native = desired_vendor in (None, vendor)
         self.directus_mode = directus_mode
@@ -383,7 +388,7 @@ class Compiler:
             for f in columns
         ):
             kw["sqlite_autoincrement"] = True
-        self.op.create_table(q(name), *cols, **kw)
+        self.op.create_table(self.q(name), *cols, **kw)
         self.tables.add(name)
         for f in columns:
             schema = f.get("schema") or {}
@@ -407,7 +412,7 @@ class Compiler:
                 if rel.get("related_collection") == name and coll != name and rel.get("meta") is not None:
                     self.meta.delete_relation(coll, field)
         if has_table:
-            self.op.drop_table(q(name))
+            self.op.drop_table(self.q(name))
             self.tables.discard(name)
             for fk in self.fks:
                 if fk["table"] == name:
@@ -428,7 +433,7 @@ class Compiler:
                 if fk["foreign_key_table"] == name and fk["table"] != name:
                     self._drop_fk(fk["table"], fk["column"])
             if name in self.tables:
-                self.op.drop_table(q(name))
+                self.op.drop_table(self.q(name))
                 self.tables.discard(name)
             if self.meta is not None:
                 self.meta.delete(  # the folder keeps its collection row, not its fields
@@ -464,7 +469,7 @@ class Compiler:
                 with self._batch(coll, "auto") as batch:
                     batch.add_column(column.to_sa())
             else:
-                self.op.add_column(q(coll), column)
+                self.op.add_column(self.q(coll), column)
             schema = rhs.get("schema") or {}
             if not schema.get("is_primary_key"):
                 if schema.get("is_unique") is True:
@@ -484,9 +489,9 @@ class Compiler:
             if self.vendor == "sqlite":
                 self._sqlite_drop_indexes(coll, name)
                 with self._batch(coll, "auto") as batch:
-                    batch.drop_column(q(name))
+                    batch.drop_column(self.q(name))
             else:
-                self.op.drop_column(q(coll), q(name))
+                self.op.drop_column(self.q(coll), self.q(name))
         if self.meta is not None:
             rel = self.cur_relations.get((coll, name))
             if rel is not None and rel.get("meta") is not None:
@@ -539,9 +544,7 @@ class Compiler:
             if type_changed:
                 kw["type_"] = new_type
                 if self.vendor == "postgres":
-                    kw["postgresql_using"] = (
-                        f"{self.em.quote(name)}::{new_type.compile(dialect=self.em.dialect)}"
-                    )
+                    kw["postgresql_using"] = f"{self.em.quote(name)}::{new_type.sql}"
             if self.vendor == "mysql":
                 # MODIFY rewrites the whole column: give every property
                 kw["type_"] = new_type
@@ -561,9 +564,9 @@ class Compiler:
                     kw["server_default"] = default if default is not None else None
             if self.vendor == "sqlite":
                 with self._batch(coll, "always") as batch:
-                    batch.alter_column(q(name), **kw)
+                    batch.alter_column(self.q(name), **sa_alter_kwargs(kw))
             else:
-                self.op.alter_column(q(coll), q(name), **kw)
+                self.op.alter_column(self.q(coll), self.q(name), **kw)
         if pk:
             return
         if "is_unique" in new_s and old_s.get("is_unique") is not new_s.get("is_unique"):
@@ -597,7 +600,7 @@ class Compiler:
             c.get("has_auto_increment") for (t, _), c in self.columns.items() if t == table
         )
         table_kwargs = {"sqlite_autoincrement": True} if auto else {}
-        return self.op.batch_alter_table(q(table), recreate=recreate, table_kwargs=table_kwargs, **kw)
+        return self.op.batch_alter_table(self.q(table), recreate=recreate, table_kwargs=table_kwargs, **kw)
 
     # -- indexes --------------------------------------------------------------------------------------------
     def _existing_index(self, table: str, column: str, unique: bool) -> str | None:
@@ -609,35 +612,35 @@ class Compiler:
     def _add_unique(self, table: str, column: str) -> None:
         name = default_index_name("unique", table, column)
         if self.vendor == "sqlite":
-            self.op.create_index(q(name), q(table), [q(column)], unique=True)
+            self.op.create_index(self.q(name), self.q(table), [self.q(column)], unique=True)
         else:
-            self.op.create_unique_constraint(q(name), q(table), [q(column)])
+            self.op.create_unique_constraint(self.q(name), self.q(table), [self.q(column)])
 
     def _drop_unique(self, table: str, column: str) -> None:
         name = self._existing_index(table, column, unique=True)
         if name is None:
             return
         if self.vendor == "postgres" and name in self.pg_unique:
-            self.op.drop_constraint(q(name), q(table), type_="unique")
+            self.op.drop_constraint(self.q(name), self.q(table), type_="unique")
         elif self.vendor == "sqlite" and name.startswith("sqlite_autoindex_"):
             raise TargetError(
                 f"{table}.{column}: its UNIQUE is part of the table definition; SQLite cannot drop it here"
             )
         else:
-            self.op.drop_index(q(name), q(table))
+            self.op.drop_index(self.q(name), self.q(table))
 
     def _add_index(self, table: str, column: str) -> None:
-        self.op.create_index(q(default_index_name("index", table, column)), q(table), [q(column)])
+        self.op.create_index(self.q(default_index_name("index", table, column)), self.q(table), [self.q(column)])
 
     def _drop_index(self, table: str, column: str) -> None:
         name = self._existing_index(table, column, unique=False)
         if name is not None:
-            self.op.drop_index(q(name), q(table))
+            self.op.drop_index(self.q(name), self.q(table))
 
     def _sqlite_drop_indexes(self, table: str, column: str) -> None:
         for ix in self.catalog.indexes:
             if ix.table == table and column in ix.columns and not ix.primary and not ix.name.startswith("sqlite_"):
-                self.op.drop_index(q(ix.name), q(table))
+                self.op.drop_index(self.q(ix.name), self.q(table))
 
     # -- relations ------------------------------------------------------------------------------------------
     def _pk_of(self, table: str) -> str:
@@ -671,9 +674,11 @@ class Compiler:
         kw = {"ondelete": p["on_delete"], "onupdate": p["on_update"]}
         if self.vendor == "sqlite":
             with self._batch(coll, "always") as batch:
-                batch.create_foreign_key(q(p["name"]), q(p["ref_table"]), [q(field)], [q(ref_col)], **kw)
+                batch.create_foreign_key(self.q(p["name"]), self.q(p["ref_table"]), [self.q(field)],
+                                         [self.q(ref_col)], **kw)
         else:
-            self.op.create_foreign_key(q(p["name"]), q(coll), q(p["ref_table"]), [q(field)], [q(ref_col)], **kw)
+            self.op.create_foreign_key(self.q(p["name"]), self.q(coll), self.q(p["ref_table"]), [self.q(field)],
+                                       [self.q(ref_col)], **kw)
         self.dropped_fks.discard((coll, field))
 
     def _drop_fk(self, table: str, column: str) -> None:
@@ -689,9 +694,9 @@ class Compiler:
                 table, "always",
                 naming_convention={"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"},
             ) as batch:
-                batch.drop_constraint(q(name), type_="foreignkey")
+                batch.drop_constraint(self.q(name), type_="foreignkey")
         else:
-            self.op.drop_constraint(q(fk["constraint_name"]), q(table), type_="foreignkey")
+            self.op.drop_constraint(self.q(fk["constraint_name"]), self.q(table), type_="foreignkey")
 
     def _create_relation(self, entry: dict[str, Any]) -> None:
         coll, field = entry["collection"], entry["field"]
@@ -755,34 +760,185 @@ def _db_message(exc: BaseException) -> str:
     return " ".join(str(orig).split())[:300]
 
 
-def _execute_text(conn: Connection, statement: str) -> None:
-    """Run one rendered statement as it is: straight on the driver's cursor, with no parameters,
-    so no placeholder syntax (``%``, ``?``, ``:x``) inside quoted names or literals is read."""
-    try:
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+# SQLAlchemy text()'s bind-parameter syntax (``:name``, not ``::cast``), for psycopg's ``%(name)s``
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+class _Session:
+    """The apply's one connection, whichever way it is made: queries with ``:name`` parameters,
+    whole scripts run as they are, commit, rollback. ``conn`` is what the snapshot is read on,
+    ``errors`` the driver errors a statement can raise."""
+
+    conn: Any
+    errors: tuple[type[BaseException], ...]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        raise NotImplementedError
+
+    def script(self, statement: str) -> None:
+        """Run rendered SQL as it is, with no parameters, so no placeholder syntax (``%``, ``?``,
+        ``:x``) inside quoted names or literals is read."""
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` cost the connection."""
+        raise NotImplementedError
+
+    def emitter(self, vendor: str, online: bool) -> Emitter:
+        raise NotImplementedError
+
+
+class _PsycopgSession(_Session):
+    """PostgreSQL through psycopg 3 itself: no SQLAlchemy anywhere on the way."""
+
+    def __init__(self, conn: Any) -> None:
+        import psycopg
+
+        self.conn = conn
+        self.errors = (psycopg.Error,)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        with self.conn.cursor() as cur:
+            if params:
+                cur.execute(_BIND.sub(r"%(\1)s", sql), dict(params))
+            else:
+                cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+
+    def script(self, statement: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(statement)  # no parameters: sent as one simple-protocol query
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def lost(self, exc: BaseException) -> bool:
+        return bool(self.conn.closed or self.conn.broken)
+
+    def emitter(self, vendor: str, online: bool) -> Emitter:
+        # as SQLAlchemy's dialect decides it: the server reads backslashes in literals as escapes
+        # when ``standard_conforming_strings`` is off (the server reports the setting itself)
+        escapes = self.conn.info.parameter_status("standard_conforming_strings") == "off"
+        return Emitter.postgres(backslash_escapes=escapes)
+
+
+class _SqlAlchemySession(_Session):
+    """Any other database (or another PostgreSQL driver) through a SQLAlchemy connection."""
+
+    def __init__(self, conn: Any) -> None:
+        from sqlalchemy import exc as sa_exc
+
+        self.conn = conn
+        self.errors = (sa_exc.DBAPIError,)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        if not params:
+            result = self.conn.exec_driver_sql(sql)
+        else:
+            from sqlalchemy import text
+
+            result = self.conn.execute(text(sql), dict(params))
+        return list(result.fetchall()) if result.returns_rows else []
+
+    def script(self, statement: str) -> None:
+        # straight on the driver's cursor: SQLAlchemy would read placeholders in it
+        conn = self.conn
         try:
-            cursor.execute(statement)
-        finally:
-            cursor.close()
-    except Exception as exc:  # the driver's own error: wrap it as SQLAlchemy would
-        if isinstance(exc, sa_exc.DBAPIError):
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
+        except Exception as exc:  # the driver's own error: wrap it as SQLAlchemy would
+            from sqlalchemy import exc as sa_exc
+
+            if isinstance(exc, sa_exc.DBAPIError):
+                raise
+            module = getattr(conn.dialect, "dbapi", None) or getattr(conn.dialect, "loaded_dbapi", None)
+            if module is not None and isinstance(exc, getattr(module, "Error", ())):
+                raise sa_exc.DBAPIError.instance(statement, None, exc, module.Error,
+                                                 connection_invalidated=conn.dialect.is_disconnect(exc, None, None)
+                                                 ) from exc
             raise
-        module = getattr(conn.dialect, "dbapi", None) or getattr(conn.dialect, "loaded_dbapi", None)
-        if module is not None and isinstance(exc, getattr(module, "Error", ())):
-            raise sa_exc.DBAPIError.instance(statement, None, exc, module.Error,
-                                             connection_invalidated=conn.dialect.is_disconnect(exc, None, None)
-                                             ) from exc
-        raise
+
+    def commit(self) -> None:
+        """Commit what ran, also what ran on the driver's cursor directly (:meth:`script`), which
+        SQLAlchemy's ``Connection`` does not see: without its own transaction open it would not
+        send the ``COMMIT``."""
+        if self.conn.in_transaction():
+            self.conn.commit()
+        else:
+            self.conn.connection.dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def lost(self, exc: BaseException) -> bool:
+        return bool(getattr(exc, "connection_invalidated", False)) or self.conn.invalidated
+
+    def emitter(self, vendor: str, online: bool) -> Emitter:
+        return Emitter(self.conn.dialect, self.conn if online else None)
 
 
-def _commit(conn: Connection) -> None:
-    """Commit what ran, also what ran on the driver's cursor directly (:func:`_execute_text`),
-    which SQLAlchemy's ``Connection`` does not see: without its own transaction open it would not
-    send the ``COMMIT``."""
-    if conn.in_transaction():
-        conn.commit()
-    else:
-        conn.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+class _Starting:
+    """A call that opens a transaction, run on a thread of its own: :meth:`result` waits for it
+    and returns or raises what it did; :meth:`abandon` has what it opened closed (by the thread
+    once it is done, if it is not yet), without waiting."""
+
+    def __init__(self, start: Callable[[], Any], close: Callable[[Any], None]) -> None:
+        import threading
+
+        self._close = close
+        self._lock = threading.Lock()
+        self._done = self._abandoned = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(start,), name="drift-apply-start", daemon=True)
+        self._thread.start()
+
+    def _run(self, start: Callable[[], Any]) -> None:
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            value = start()
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            error = exc
+        with self._lock:
+            self._value, self._error, self._done = value, error, True
+            abandoned = self._abandoned
+        if abandoned and value is not None:
+            self._close(value)
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            value = self._value if self._done else None
+        if value is not None:
+            self._close(value)
 
 
 class DatabaseApply:
@@ -793,27 +949,27 @@ class DatabaseApply:
     url: Any
     options: Any
     engine: Any
+    # the apply transaction started ahead of apply() (start_apply)
+    _started: _Starting | None = None
 
     # -- reading inside a given transaction ------------------------------------------------------------
-    def _snapshot_on(self, conn: Connection) -> tuple[dict[str, Any], Any]:
+    def _snapshot_on(self, conn: Any) -> tuple[dict[str, Any], Any]:
         """The snapshot read inside the apply's own transaction, and the reading it came from."""
         target: Any = self
         snap = target.snapshot_on(conn)
         return snap, target.last
 
-    def _pg_unique_constraints(self, conn: Connection) -> set[str]:
+    def _pg_unique_constraints(self, session: _Session) -> set[str]:
         if self.vendor != "postgres":
             return set()
-        rows = conn.execute(
-            sa.text(
-                "SELECT con.conname FROM pg_constraint con JOIN pg_namespace ns ON ns.oid = con.connamespace "
-                "WHERE con.contype = 'u' AND ns.nspname = ANY(:s)"
-            ),
+        rows = session.execute(
+            "SELECT con.conname FROM pg_constraint con JOIN pg_namespace ns ON ns.oid = con.connamespace "
+            "WHERE con.contype = 'u' AND ns.nspname = ANY(:s)",
             {"s": list(self.url.schemas)},
         )
         return {r[0] for r in rows}
 
-    def _compiler(self, plan: Any, conn: Connection, current: dict[str, Any], inspection: Any,
+    def _compiler(self, plan: Any, session: _Session, current: dict[str, Any], inspection: Any,
                   emitter: Emitter, allow_destructive: bool) -> Compiler:
         desired = _attr(plan, "desired")
         schema = self.url.schemas[0] if self.vendor == "postgres" and self.url.schemas[0] != "public" else None
@@ -823,45 +979,123 @@ class DatabaseApply:
             directus_mode=inspection.directus_rows is not None,
             desired_vendor=desired.get("vendor") if isinstance(desired, Mapping) else None,
             allow_destructive=allow_destructive,
-            pg_unique_constraints=lambda: self._pg_unique_constraints(conn),
+            pg_unique_constraints=lambda: self._pg_unique_constraints(session),
             schema=schema,
         )
 
-    def _open(self) -> Connection:
+    def _open(self) -> _Session:
+        """The connection the apply runs on: psycopg itself for PostgreSQL through psycopg (the
+        default), a SQLAlchemy connection otherwise."""
         from drift.targets.database import _reason
 
+        how = driver_connect(self.url, self.options.timeout) if self.vendor == "postgres" else None
+        if how is not None and how[0] == "psycopg":
+            check_driver(self.url)
+            import psycopg
+
+            try:
+                return _PsycopgSession(psycopg.connect(*how[1], **how[2]))
+            except psycopg.Error as exc:
+                raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
+        from sqlalchemy import exc as sa_exc
+
         try:
-            conn: Connection = self.engine.connect()
+            conn = self.engine.connect()
         except sa_exc.DBAPIError as exc:
             raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
-        return conn
+        return _SqlAlchemySession(conn)
 
-    def _begin(self, conn: Connection) -> None:
+    def _begin(self, session: _Session) -> None:
         """Start the apply transaction and take the lock that serialises drift applies."""
         timeout = max(1, int(self.options.timeout))
         if self.vendor == "postgres":
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{timeout}s'")
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": LOCK_NAME})
-            if self.url.schemas[0] != "public":
-                conn.execute(sa.text("SELECT set_config('search_path', :p, true)"),
-                             {"p": conn.dialect.identifier_preparer.quote_identifier(self.url.schemas[0])})
+            session.execute(f"SET LOCAL lock_timeout = '{timeout}s'")
+            session.execute("SELECT pg_advisory_xact_lock(hashtext(:n))", {"n": LOCK_NAME})
         elif self.vendor == "mysql":
-            got = conn.execute(
-                sa.text("SELECT GET_LOCK(CONCAT(:n, ':', DATABASE()), :t)"), {"n": LOCK_NAME, "t": timeout}
-            ).scalar()
-            if got != 1:
+            rows = session.execute("SELECT GET_LOCK(CONCAT(:n, ':', DATABASE()), :t)",
+                                   {"n": LOCK_NAME, "t": timeout})
+            if not rows or rows[0][0] != 1:
                 raise TargetError(f"another drift apply holds the lock on {self.url.describe()} (waited {timeout}s)")
-            conn.commit()
+            session.commit()
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            session.execute("BEGIN IMMEDIATE")
 
-    def _release(self, conn: Connection) -> None:
+    def _use_schema(self, session: _Session) -> None:
+        """PostgreSQL outside ``public``: the statements (which name tables unqualified) run in
+        the URL's schema, for the rest of the transaction. Set only once the schema is read and
+        its hash checked: the search path changes how PostgreSQL prints defaults (``nextval`` of a
+        sequence in that schema), so a read under it would not give the hash the plan recorded."""
+        if self.vendor == "postgres" and self.url.schemas[0] != "public":
+            session.execute("SELECT set_config('search_path', :p, true)", {"p": pg_quote(self.url.schemas[0])})
+
+    def _release(self, session: _Session) -> None:
         if self.vendor == "mysql":
             try:
-                conn.execute(sa.text("SELECT RELEASE_LOCK(CONCAT(:n, ':', DATABASE()))"), {"n": LOCK_NAME})
-                conn.commit()
-            except sa_exc.DBAPIError:
+                session.execute("SELECT RELEASE_LOCK(CONCAT(:n, ':', DATABASE()))", {"n": LOCK_NAME})
+                session.commit()
+            except session.errors:
                 pass
+
+    def _start(self) -> tuple[_Session, dict[str, Any], Any]:
+        """Connect, start the apply transaction under the lock and read the snapshot in it."""
+        session = self._open()
+        try:
+            try:
+                self._begin(session)
+                current, inspection = self._snapshot_on(session.conn)
+            except BaseException:
+                try:
+                    session.rollback()
+                except session.errors:
+                    pass
+                raise
+        except BaseException as exc:
+            self._release(session)
+            session.close()
+            if isinstance(exc, session.errors):
+                from drift.targets.database import _reason
+
+                raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
+            raise
+        return session, current, inspection
+
+    def start_apply(self) -> None:
+        """Start the apply transaction ahead of :meth:`apply`, on a thread of its own: connect,
+        take the lock and read the schema in it, while the caller goes on (the CLI loads the plan
+        file meanwhile; psycopg's waits on the server then overlap that work). :meth:`apply` waits
+        for it, then checks the hash and runs the plan in this same transaction, under the same
+        lock; what starting it raised, :meth:`apply` raises. An unused transaction is rolled back
+        by :meth:`discard_started` (``close``). Only PostgreSQL through psycopg starts early: its
+        connection may be used from another thread (SQLite's may not)."""
+        if self._started is not None or self.url.parts.drivername != "postgresql+psycopg":
+            return
+        # imported here, not on the thread: importing is CPU work, which would not overlap anyway
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            return  # apply() says so, as ever
+        self._started = _Starting(self._start, self._close_started)
+
+    def _close_started(self, started: tuple[_Session, dict[str, Any], Any]) -> None:
+        session = started[0]
+        try:
+            session.rollback()
+        except session.errors:
+            pass
+        finally:
+            self._release(session)
+            session.close()
+
+    def discard_started(self) -> None:
+        """Roll back and close a transaction :meth:`start_apply` started that nothing used (once
+        it is started, if it is still starting)."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.abandon()
+
+    def _take_started(self) -> tuple[_Session, dict[str, Any], Any] | None:
+        started, self._started = self._started, None
+        return started.result() if started is not None else None
 
     # -- the protocol ---------------------------------------------------------------------------------------
     def sql_preview(self, plan: Any) -> list[dict[str, Any]]:
@@ -885,7 +1119,7 @@ class DatabaseApply:
                 f"the plan has {len(graded)} destructive change(s) ({keys}); re-run with --allow-destructive"
             )
         result = self._run(plan, allow_destructive=allow_destructive, dry_run=dry_run, check_hash=True,
-                           read_after=isinstance(_attr(plan, "desired"), dict))
+                           read_after=isinstance(_attr(plan, "desired"), dict), started=self._take_started())
         statements = _flat(result["steps"])
         report: dict[str, Any] = {
             "outcome": "dry-run" if dry_run else "applied",
@@ -906,31 +1140,33 @@ class DatabaseApply:
         report["note"] = "; ".join(notes)
         return report
 
-    def _read_after(self, conn: Connection) -> dict[str, Any] | DriftError:
+    def _read_after(self, session: _Session) -> dict[str, Any] | DriftError:
         """The database's snapshot once the change is committed, read on the same connection (no
         second connect) in a fresh read-only, repeatable-read transaction; a failure is returned,
         not raised: the change is applied either way."""
         try:
             try:
                 if self.vendor == "postgres":
-                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 elif self.vendor == "mysql":
-                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                    session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    session.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
                 else:
-                    conn.exec_driver_sql("BEGIN")
-                return self._snapshot_on(conn)[0]
+                    session.execute("BEGIN")
+                return self._snapshot_on(session.conn)[0]
             finally:
-                conn.rollback()
+                session.rollback()
         except DriftError as exc:
             return exc
-        except sa_exc.DBAPIError as exc:
+        except session.errors as exc:
             from drift.targets.database import _reason
 
             return TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}")
 
     def _converge(self, plan: Any, report: dict[str, Any], notes: list[str],
                   after: dict[str, Any] | DriftError | None = None) -> None:
+        from drift.diff.engine import snapshot_diff
+
         desired = _attr(plan, "desired")
         if not isinstance(desired, dict):
             notes.append("the plan holds no desired snapshot, so convergence was not checked")
@@ -960,13 +1196,12 @@ class DatabaseApply:
             )
 
     def _run(self, plan: Any, *, allow_destructive: bool, dry_run: bool, check_hash: bool,
-             read_after: bool = False) -> dict[str, Any]:
-        conn = self._open()
+             read_after: bool = False, started: tuple[_Session, dict[str, Any], Any] | None = None
+             ) -> dict[str, Any]:
+        session, current, inspection = started if started is not None else self._start()
         vendor = self.vendor
         try:
             try:
-                self._begin(conn)
-                current, inspection = self._snapshot_on(conn)
                 if check_hash:
                     recorded = str(_attr(plan, "hash"))
                     now = versioned_hash(current, str(current.get("directus", "")))
@@ -976,12 +1211,12 @@ class DatabaseApply:
                             f"plan recorded {recorded[:12]}…); nothing was applied — make a new plan"
                         )
                 online = vendor == "sqlite"
-                emitter = Emitter(conn.dialect, conn if online else None)
+                emitter = session.emitter(vendor, online)
                 try:
-                    compiler = self._compiler(plan, conn, current, inspection, emitter, allow_destructive)
+                    compiler = self._compiler(plan, session, current, inspection, emitter, allow_destructive)
                     try:
                         steps = compiler.run()
-                    except sa_exc.DBAPIError as exc:  # online (SQLite): a statement failed
+                    except session.errors as exc:  # online (SQLite): a statement failed
                         ran = _flat(emitter.steps) + list(emitter._current or [])
                         raise ApplyFailed(
                             f"a statement failed on {self.url.describe()}: {_db_message(exc)}; the transaction "
@@ -992,55 +1227,56 @@ class DatabaseApply:
                     emitter.close()
                 out: dict[str, Any] = {"steps": steps, "notes": compiler.notes}
                 if dry_run:
-                    conn.rollback()
+                    session.rollback()
                     return out
                 if online:
-                    conn.commit()
+                    session.commit()
                 else:
-                    self._execute(conn, steps)
+                    self._use_schema(session)
+                    self._execute(session, steps)
                 if read_after:
-                    out["after"] = self._read_after(conn)
+                    out["after"] = self._read_after(session)
                 return out
             except BaseException:
                 try:
-                    conn.rollback()
-                except sa_exc.DBAPIError:
+                    session.rollback()
+                except session.errors:
                     pass
                 raise
-        except sa_exc.DBAPIError as exc:
+        except session.errors as exc:
             from drift.targets.database import _reason
 
             raise TargetError(f"database {self.url.describe()}: {_reason(self.url, exc)}") from None
         finally:
-            self._release(conn)
-            conn.close()
+            self._release(session)
+            session.close()
 
-    def _execute(self, conn: Connection, steps: list[dict[str, Any]]) -> None:
+    def _execute(self, session: _Session, steps: list[dict[str, Any]]) -> None:
         statements = _flat(steps)
         if self.vendor == "postgres":
             # one transaction, all or nothing, and one round trip: the whole script goes as one
             # simple-protocol query, which PostgreSQL runs inside the open transaction and stops at
             # the first error
             try:
-                _execute_text(conn, ";\n".join(statements))
-            except sa_exc.DBAPIError as exc:
-                lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
+                session.script(";\n".join(statements))
+            except session.errors as exc:
+                lost = session.lost(exc)
                 raise ApplyFailed(
                     f"the SQL failed on {self.url.describe()}{' (connection lost)' if lost else ''}: "
                     f"{_db_message(exc)}; the transaction was rolled back, nothing was changed",
                     {"ran": [], "not_ran": statements, "statements": statements, "failed": None},
                 ) from None
-            _commit(conn)
+            session.commit()
             return
         ran: list[str] = []
         for i, stmt in enumerate(statements):
             try:
-                _execute_text(conn, stmt)
-            except sa_exc.DBAPIError as exc:
+                session.script(stmt)
+            except session.errors as exc:
                 if self.vendor == "mysql":
                     try:
-                        conn.rollback()
-                    except sa_exc.DBAPIError:
+                        session.rollback()
+                    except session.errors:
                         pass
                     report = {"ran": ran, "not_ran": statements[i:], "statements": statements, "failed": stmt}
                     raise ApplyFailed(
@@ -1049,7 +1285,7 @@ class DatabaseApply:
                         f"{len(statements) - i} did not run: {stmt[:200]}",
                         report,
                     ) from None
-                lost = bool(getattr(exc, "connection_invalidated", False)) or conn.invalidated
+                lost = session.lost(exc)
                 raise ApplyFailed(
                     f"statement {i + 1} of {len(statements)} failed on {self.url.describe()}"
                     f"{' (connection lost)' if lost else ''}: {_db_message(exc)}; the transaction was rolled "
@@ -1058,8 +1294,8 @@ class DatabaseApply:
                 ) from None
             ran.append(stmt)
             if self.vendor == "mysql":
-                _commit(conn)
-        _commit(conn)
+                session.commit()
+        session.commit()
 
 
 __all__ = ["ApplyFailed", "Compiler", "DatabaseApply", "apply_change", "is_create", "is_delete", "rebuild"]

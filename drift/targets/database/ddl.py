@@ -1,38 +1,41 @@
 """Dialect-correct DDL for one snapshot field, table, index or foreign key.
 
 This module owns turning Directus snapshot entities (a field's ``type`` and ``schema``, a
-relation's ``schema``) into SQLAlchemy column types, server defaults and columns, and emitting the
-DDL, so PostgreSQL, MySQL/MariaDB and SQLite each get their own syntax (``ALTER COLUMN … TYPE …
-USING``, ``MODIFY``, SQLite's copy-and-move "batch" rebuild). On PostgreSQL the common operations
-(tables, columns, indexes, constraints) are written as text by :class:`TextOps` with the dialect's
-identifier preparer, type compiler and literal processors — the very text SQLAlchemy and alembic
-render, without their per-operation object building; everything else goes through alembic's
-operations, imported only then. Every identifier is quoted by the dialect (``quoted_name(…,
-quote=True)`` or ``quote_identifier``), so a name from a plan is never read as SQL. Types come from an allowlist per vendor (the snapshot's
-``data_type`` when the plan was made against the same vendor, else Directus's own
-``addColumnToTable`` mapping from the Directus ``type``); anything else is refused. An
-:class:`Emitter` either renders statements as text ("offline": the preview, and what PostgreSQL
-and MySQL then execute verbatim) or runs them on a live connection and records them ("online":
-SQLite, whose batch rebuilds read the table as it is at that moment).
+relation's ``schema``) into column types, server defaults and columns, and emitting the DDL, so
+PostgreSQL, MySQL/MariaDB and SQLite each get their own syntax (``ALTER COLUMN … TYPE … USING``,
+``MODIFY``, SQLite's copy-and-move "batch" rebuild).
+
+PostgreSQL is written as text by :class:`TextOps`, with no SQLAlchemy at all: its column types are
+:class:`PgType` values spelled as SQLAlchemy's PostgreSQL type compiler spells them, identifiers
+are quoted by :func:`pg_quote` (always quoted, quotes doubled: the dialect's ``quote_identifier``)
+and values are literals of :class:`PgLiterals` (the dialect's literal processors, backslashes
+doubled when the server reads them as escapes) — the very text SQLAlchemy and alembic render,
+which the unit tests check operation by operation. Only a key column SQLAlchemy would render in
+an unusual way goes through alembic, imported then. MySQL/MariaDB and SQLite use SQLAlchemy types
+and alembic's operations (imported when those vendors are used), every identifier wrapped by
+:func:`q` (``quoted_name(…, quote=True)``), so a name from a plan is never read as SQL. Types come
+from an allowlist per vendor (the snapshot's ``data_type`` when the plan was made against the same
+vendor, else Directus's own ``addColumnToTable`` mapping from the Directus ``type``); anything else
+is refused. An :class:`Emitter` either renders statements as text ("offline": the preview, and what
+PostgreSQL and MySQL then execute verbatim) or runs them on a live connection and records them
+("online": SQLite, whose batch rebuilds read the table as it is at that moment).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.elements import TextClause, quoted_name
-from sqlalchemy.types import TypeEngine
+from typing import TYPE_CHECKING, Any
 
 from drift.errors import TargetError
 from drift.snapshot.js import js_json
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
 
 # Directus's defaults for float/decimal without precision (DEFAULT_NUMERIC_PRECISION/SCALE)
 DEFAULT_PRECISION = 10
@@ -42,11 +45,20 @@ IDENTIFIER_LIMITS = {"postgres": 63, "mysql": 64, "sqlite": None}
 ALIAS_TYPES = ("alias", "o2m", "m2m", "m2a", "o2a", "files", "translations")
 _FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 _TIMESTAMP_PRECISION = re.compile(r"CURRENT_TIMESTAMP\(([0-6])\)\Z")
+# SQLAlchemy's PostgreSQL dialect: the longest name it accepts for a constraint or index
+PG_MAX_NAME = 63
 
 
-def q(name: str) -> quoted_name:
-    """An identifier the dialect will always quote."""
+def q(name: str) -> Any:
+    """An identifier SQLAlchemy will always quote (``quoted_name(…, quote=True)``)."""
+    from sqlalchemy.sql.elements import quoted_name
+
     return quoted_name(str(name), quote=True)
+
+
+def pg_quote(name: Any) -> str:
+    """A PostgreSQL identifier, always quoted, embedded quotes doubled (``quote_identifier``)."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def check_identifier(name: Any, vendor: str, what: str) -> str:
@@ -105,6 +117,118 @@ def _int(value: Any) -> int | None:
     return None
 
 
+def _scale(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1000 else None
+
+
+class PgType:
+    """A PostgreSQL column type: its name and arguments as SQLAlchemy's PostgreSQL type compiler
+    writes them (``VARCHAR(255)``, ``NUMERIC(12, 4)``, ``TIMESTAMP WITH TIME ZONE``), and which
+    integer type it is (``integer``, ``bigint``, ``smallint``: a SERIAL key's kind), if any."""
+
+    __slots__ = ("args", "integer", "name")
+
+    def __init__(self, name: str, *args: int, integer: str | None = None) -> None:
+        self.name = name
+        self.args = args
+        self.integer = integer
+
+    @property
+    def sql(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.args))})" if self.args else self.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PgType) and (self.name, self.args) == (other.name, other.args)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.args))
+
+    def __repr__(self) -> str:
+        return f"PgType({self.sql})"
+
+    def to_sa(self) -> Any:
+        """The same type as a SQLAlchemy type (for alembic's operations)."""
+        import sqlalchemy as sa
+        from sqlalchemy.dialects import postgresql as pg
+
+        ctor: Any = {
+            "INTEGER": sa.INTEGER, "BIGINT": sa.BIGINT, "SMALLINT": sa.SMALLINT, "TEXT": sa.TEXT,
+            "UUID": pg.UUID, "BOOLEAN": sa.BOOLEAN, "JSON": pg.JSON, "JSONB": pg.JSONB, "REAL": sa.REAL,
+            "DOUBLE PRECISION": pg.DOUBLE_PRECISION, "DATE": sa.DATE, "BYTEA": pg.BYTEA, "INET": pg.INET,
+            "CIDR": pg.CIDR, "INTERVAL": pg.INTERVAL, "MONEY": pg.MONEY, "VARCHAR": sa.VARCHAR,
+            "CHAR": sa.CHAR, "NUMERIC": sa.NUMERIC, "DECIMAL": sa.DECIMAL,
+            "TIME WITHOUT TIME ZONE": lambda: pg.TIME(timezone=False),
+            "TIME WITH TIME ZONE": lambda: pg.TIME(timezone=True),
+            "TIMESTAMP WITHOUT TIME ZONE": lambda: pg.TIMESTAMP(timezone=False),
+            "TIMESTAMP WITH TIME ZONE": lambda: pg.TIMESTAMP(timezone=True),
+        }[self.name]
+        return ctor(*self.args)
+
+
+_PG_INTEGERS = {"integer": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT"}
+_PG_SIMPLE = {
+    "text": "TEXT", "uuid": "UUID", "boolean": "BOOLEAN", "json": "JSON", "jsonb": "JSONB", "real": "REAL",
+    "double precision": "DOUBLE PRECISION", "date": "DATE", "bytea": "BYTEA", "inet": "INET", "cidr": "CIDR",
+    "interval": "INTERVAL", "money": "MONEY", "time without time zone": "TIME WITHOUT TIME ZONE",
+    "time with time zone": "TIME WITH TIME ZONE", "timestamp without time zone": "TIMESTAMP WITHOUT TIME ZONE",
+    "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+}  # fmt: skip
+
+
+def _pg_int(kind: str) -> PgType:
+    return PgType(_PG_INTEGERS[kind], integer=kind)
+
+
+def _opt(*args: int | None) -> tuple[int, ...]:
+    """Type arguments up to the first one not given (``VARCHAR``, ``NUMERIC(9)``)."""
+    out: list[int] = []
+    for a in args:
+        if a is None:
+            break
+        out.append(a)
+    return tuple(out)
+
+
+def _native_postgres(dt: str, n: int | None, p: int | None, s: int | None) -> PgType | None:
+    if dt in _PG_INTEGERS:
+        return _pg_int(dt)
+    if dt in _PG_SIMPLE:
+        return PgType(_PG_SIMPLE[dt])
+    if dt == "character varying":
+        return PgType("VARCHAR", *_opt(n))
+    if dt == "character":
+        return PgType("CHAR", *_opt(n))
+    if dt == "numeric":
+        return PgType("NUMERIC", *_opt(p, s))
+    return None
+
+
+def _knex_postgres(type_: str, schema: dict[str, Any]) -> PgType | None:
+    """The column ``FieldsService.addColumnToTable`` (knex) creates for a Directus ``type`` on
+    PostgreSQL."""
+    n = _int(schema.get("max_length"))
+    p = _int(schema.get("numeric_precision"))
+    s = _scale(schema.get("numeric_scale"))
+    if schema.get("has_auto_increment"):
+        return _pg_int("bigint" if type_ == "bigInteger" else "integer")
+    simple = {
+        "text": "TEXT", "csv": "TEXT", "boolean": "BOOLEAN", "float": "REAL", "date": "DATE",
+        "time": "TIME WITHOUT TIME ZONE", "dateTime": "TIMESTAMP WITHOUT TIME ZONE",
+        "timestamp": "TIMESTAMP WITH TIME ZONE", "json": "JSON", "uuid": "UUID", "binary": "BYTEA",
+    }  # fmt: skip
+    if type_ in ("string", "hash"):
+        return PgType("VARCHAR", 255 if type_ == "hash" else (n or 255))
+    if type_ == "integer":
+        return _pg_int("integer")
+    if type_ == "bigInteger":
+        return _pg_int("bigint")
+    if type_ == "decimal":
+        return PgType("DECIMAL", p or DEFAULT_PRECISION, DEFAULT_SCALE if s is None else s)
+    if type_ in simple:
+        return PgType(simple[type_])
+    return None
+
+
 _SPATIAL = {
     "geometry": "GEOMETRY", "point": "POINT", "linestring": "LINESTRING", "polygon": "POLYGON",
     "multipoint": "MULTIPOINT", "multilinestring": "MULTILINESTRING", "multipolygon": "MULTIPOLYGON",
@@ -112,46 +236,31 @@ _SPATIAL = {
 }  # fmt: skip
 
 
-class Spatial(sa.types.UserDefinedType[Any]):
-    """A MySQL/SQLite spatial column (``specificType`` in Directus); names from a fixed list only."""
+@functools.cache
+def _spatial_type() -> Any:
+    import sqlalchemy as sa
 
-    cache_ok = True
+    class Spatial(sa.types.UserDefinedType[Any]):
+        """A MySQL/SQLite spatial column (``specificType`` in Directus); names from a fixed list only."""
 
-    def __init__(self, name: str) -> None:
-        if name.lower() not in _SPATIAL:
-            raise TargetError(f"unknown spatial type {name[:40]!r}")
-        self.name = name.lower()
+        cache_ok = True
 
-    def get_col_spec(self, **kw: Any) -> str:
-        return _SPATIAL[self.name]
+        def __init__(self, name: str) -> None:
+            if name.lower() not in _SPATIAL:
+                raise TargetError(f"unknown spatial type {name[:40]!r}")
+            self.name = name.lower()
 
+        def get_col_spec(self, **kw: Any) -> str:
+            return _SPATIAL[self.name]
 
-def _native_postgres(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
-    from sqlalchemy.dialects import postgresql
-
-    simple: dict[str, Any] = {
-        "integer": sa.INTEGER, "bigint": sa.BIGINT, "smallint": sa.SMALLINT, "text": sa.TEXT,
-        "uuid": postgresql.UUID, "boolean": sa.BOOLEAN, "json": postgresql.JSON,
-        "jsonb": postgresql.JSONB, "real": sa.REAL, "double precision": postgresql.DOUBLE_PRECISION,
-        "date": sa.DATE, "bytea": postgresql.BYTEA, "inet": postgresql.INET, "cidr": postgresql.CIDR,
-        "interval": postgresql.INTERVAL, "money": postgresql.MONEY,
-    }  # fmt: skip
-    if dt in simple:
-        return simple[dt]()  # type: ignore[no-any-return]
-    if dt == "character varying":
-        return sa.VARCHAR(n)
-    if dt == "character":
-        return sa.CHAR(n)
-    if dt == "numeric":
-        return sa.NUMERIC(p, s) if p is not None else sa.NUMERIC()
-    if dt in ("time without time zone", "time with time zone"):
-        return postgresql.TIME(timezone=dt == "time with time zone")
-    if dt in ("timestamp without time zone", "timestamp with time zone"):
-        return postgresql.TIMESTAMP(timezone=dt == "timestamp with time zone")
-    return None
+    return Spatial
 
 
-def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
+def Spatial(name: str) -> Any:  # noqa: N802 - a type, built when first used
+    return _spatial_type()(name)
+
+
+def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> Any:
     from sqlalchemy.dialects import mysql
 
     unsigned = dt.endswith(" unsigned")
@@ -161,7 +270,7 @@ def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeE
         "smallint": mysql.SMALLINT, "tinyint": mysql.TINYINT, "mediumint": mysql.MEDIUMINT,
     }  # fmt: skip
     if base in ints:
-        return ints[base](unsigned=unsigned)  # type: ignore[no-any-return]
+        return ints[base](unsigned=unsigned)
     if unsigned:
         return None
     simple: dict[str, Any] = {
@@ -172,7 +281,7 @@ def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeE
         "mediumblob": mysql.MEDIUMBLOB, "longblob": mysql.LONGBLOB, "year": mysql.YEAR,
     }  # fmt: skip
     if base in simple:
-        return simple[base]()  # type: ignore[no-any-return]
+        return simple[base]()
     if base == "varchar":
         return mysql.VARCHAR(n) if n is not None else None
     if base == "char":
@@ -190,7 +299,9 @@ def _native_mysql(dt: str, n: int | None, p: int | None, s: int | None) -> TypeE
     return None
 
 
-def _native_sqlite(dt: str, n: int | None, p: int | None, s: int | None) -> TypeEngine[Any] | None:
+def _native_sqlite(dt: str, n: int | None, p: int | None, s: int | None) -> Any:
+    import sqlalchemy as sa
+
     simple: dict[str, Any] = {
         "integer": sa.INTEGER, "int": sa.INTEGER, "bigint": sa.BIGINT, "smallint": sa.SMALLINT,
         "text": sa.TEXT, "boolean": sa.BOOLEAN, "float": sa.FLOAT, "real": sa.REAL,
@@ -199,7 +310,7 @@ def _native_sqlite(dt: str, n: int | None, p: int | None, s: int | None) -> Type
         "blob": sa.BLOB,
     }  # fmt: skip
     if dt in simple:
-        return simple[dt]()  # type: ignore[no-any-return]
+        return simple[dt]()
     if dt == "varchar":
         return sa.VARCHAR(n)
     if dt == "char":
@@ -210,17 +321,17 @@ def _native_sqlite(dt: str, n: int | None, p: int | None, s: int | None) -> Type
 _NATIVE = {"postgres": _native_postgres, "mysql": _native_mysql, "sqlite": _native_sqlite}
 
 
-def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> TypeEngine[Any] | None:
+def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> Any:
     """The column ``FieldsService.addColumnToTable`` (knex) creates for a Directus ``type``."""
-    # each vendor's dialect module is imported only when that vendor is in use
     if vendor == "postgres":
-        from sqlalchemy.dialects import postgresql
-    elif vendor == "mysql":
+        return _knex_postgres(type_, schema)
+    import sqlalchemy as sa
+
+    if vendor == "mysql":
         from sqlalchemy.dialects import mysql
     n = _int(schema.get("max_length"))
     p = _int(schema.get("numeric_precision"))
-    s = schema.get("numeric_scale")
-    s = s if isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1000 else None
+    s = _scale(schema.get("numeric_scale"))
     if schema.get("has_auto_increment"):
         if vendor == "mysql":
             return mysql.BIGINT(unsigned=True) if type_ == "bigInteger" else mysql.INTEGER(unsigned=True)
@@ -236,8 +347,6 @@ def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> TypeEngine[An
     if type_ == "boolean":
         return sa.BOOLEAN()
     if type_ == "float":
-        if vendor == "postgres":
-            return sa.REAL()
         if vendor == "mysql":
             return mysql.FLOAT(p or DEFAULT_PRECISION, DEFAULT_SCALE if s is None else s)
         return sa.FLOAT()
@@ -248,25 +357,24 @@ def _knex_type(type_: str, vendor: str, schema: dict[str, Any]) -> TypeEngine[An
     if type_ == "time":
         return sa.TIME()
     if type_ == "dateTime":
-        return postgresql.TIMESTAMP(timezone=False) if vendor == "postgres" else sa.DATETIME()
+        return sa.DATETIME()
     if type_ == "timestamp":
-        if vendor == "postgres":
-            return postgresql.TIMESTAMP(timezone=True)
         return mysql.TIMESTAMP() if vendor == "mysql" else sa.DATETIME()
     if type_ == "json":
-        return postgresql.JSON() if vendor == "postgres" else sa.JSON()
+        return sa.JSON()
     if type_ == "uuid":
-        return postgresql.UUID() if vendor == "postgres" else sa.CHAR(36)
+        return sa.CHAR(36)
     if type_ == "binary":
         return sa.LargeBinary()
-    if type_.startswith("geometry") and vendor in ("mysql", "sqlite"):
+    if type_.startswith("geometry"):
         sub = type_.split(".", 1)[1].lower() if "." in type_ else "geometry"
         return Spatial(sub) if sub in _SPATIAL else None
     return None
 
 
-def column_type(field: dict[str, Any], vendor: str, *, native: bool) -> TypeEngine[Any]:
-    """The SQLAlchemy type of a snapshot field on ``vendor``.
+def column_type(field: dict[str, Any], vendor: str, *, native: bool) -> Any:
+    """The column type of a snapshot field on ``vendor``: a :class:`PgType` on PostgreSQL, a
+    SQLAlchemy type elsewhere.
 
     ``native``: the plan's snapshots are of the same vendor, so ``schema.data_type`` (with its
     lengths) is reproduced exactly; otherwise, or for a type the allowlist does not know, the
@@ -276,15 +384,16 @@ def column_type(field: dict[str, Any], vendor: str, *, native: bool) -> TypeEngi
     dt = str(schema.get("data_type") or "").lower()
     n = _int(schema.get("max_length"))
     p = _int(schema.get("numeric_precision"))
-    s_raw = schema.get("numeric_scale")
-    s = s_raw if isinstance(s_raw, int) and not isinstance(s_raw, bool) and 0 <= s_raw < 1000 else None
-    result: TypeEngine[Any] | None = None
+    s = _scale(schema.get("numeric_scale"))
+    result: Any = None
     if native and dt:
         if vendor == "mysql" and type_ == "json" and dt == "longtext":
             from sqlalchemy.dialects import mysql
 
             result = mysql.JSON()  # MariaDB reports its JSON alias as longtext
         elif vendor == "sqlite" and dt in ("float", "decimal") and type_ in ("float", "decimal"):
+            import sqlalchemy as sa
+
             result = sa.FLOAT() if dt == "float" else sa.DECIMAL()
         else:
             result = _NATIVE[vendor](dt, n, p, s)
@@ -303,8 +412,19 @@ def column_type(field: dict[str, Any], vendor: str, *, native: bool) -> TypeEngi
 # -- defaults ------------------------------------------------------------------------------------------------
 
 
-def server_default(field: dict[str, Any], vendor: str) -> Any:
-    """The ``server_default`` for a field's ``schema.default_value`` (None: no default).
+class SqlText(str):
+    """A default written as SQL as it is (``now()``, ``true``, ``3``), not as a quoted literal."""
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+
+def server_default(field: dict[str, Any], vendor: str) -> SqlText | str | None:
+    """The server default for a field's ``schema.default_value`` (None: no default): a
+    :class:`SqlText` written as it is, or a ``str`` written as a quoted string literal.
 
     Numbers and booleans are written as literals, the time functions Directus allows
     (``now()``, ``CURRENT_TIMESTAMP[(n)]``, ``gen_random_uuid()``) raw, every other value as a
@@ -315,28 +435,54 @@ def server_default(field: dict[str, Any], vendor: str) -> Any:
         return None
     if isinstance(value, bool):
         if vendor == "postgres":
-            return sa.text("true" if value else "false")
-        return sa.text("1" if value else "0") if vendor == "mysql" else "1" if value else "0"
+            return SqlText("true" if value else "false")
+        return SqlText("1" if value else "0") if vendor == "mysql" else "1" if value else "0"
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise TargetError(f"default {value!r} cannot be written")
         text = js_json(value)
         if vendor == "postgres" and text.startswith("-"):
             return text  # quoted, as PostgreSQL itself shows negative literals
-        return sa.text(text)
+        return SqlText(text)
     if isinstance(value, (dict, list)):
         return js_json(value)
     if isinstance(value, str):
         if value.lower() == "now()" or value == "CURRENT_TIMESTAMP":
-            return sa.text(value if vendor == "postgres" else "CURRENT_TIMESTAMP")
+            return SqlText(value if vendor == "postgres" else "CURRENT_TIMESTAMP")
         if _TIMESTAMP_PRECISION.match(value):
-            return sa.text(value)
+            return SqlText(value)
         if value == "gen_random_uuid()" and vendor == "postgres":
-            return sa.text(value)
+            return SqlText(value)
         # Directus's inspectors strip the outer quotes of the SQL literal but keep its doubled
         # quotes: undo that, so the default reads back as the same text
         return value.replace("''", "'")
     raise TargetError(f"default {value!r} cannot be written")
+
+
+def sa_default(default: Any) -> Any:
+    """A :func:`server_default` as SQLAlchemy and alembic take it (``text()`` for raw SQL)."""
+    if isinstance(default, SqlText):
+        import sqlalchemy as sa
+
+        return sa.text(str(default))
+    return default
+
+
+def sa_type(type_: Any) -> Any:
+    """A :func:`column_type` as SQLAlchemy and alembic take it."""
+    return type_.to_sa() if isinstance(type_, PgType) else type_
+
+
+def sa_alter_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
+    """``alter_column`` arguments with their types and defaults as alembic takes them."""
+    out = dict(kw)
+    for key in ("type_", "existing_type"):
+        if key in out:
+            out[key] = sa_type(out[key])
+    for key in ("server_default", "existing_server_default"):
+        if key in out:
+            out[key] = sa_default(out[key])
+    return out
 
 
 # -- columns ------------------------------------------------------------------------------------------------
@@ -369,7 +515,7 @@ class ColumnDef:
 
     __slots__ = ("autoincrement", "name", "nullable", "primary_key", "server_default", "type")
 
-    def __init__(self, name: str, type_: TypeEngine[Any], *, primary_key: bool, autoincrement: bool,
+    def __init__(self, name: str, type_: Any, *, primary_key: bool, autoincrement: bool,
                  nullable: bool, server_default: Any) -> None:
         self.name = name
         self.type = type_
@@ -378,11 +524,13 @@ class ColumnDef:
         self.nullable = nullable
         self.server_default = server_default
 
-    def to_sa(self) -> sa.Column[Any]:
+    def to_sa(self) -> Any:
+        import sqlalchemy as sa
+
         kw: dict[str, Any] = {}
         if self.server_default is not None:
-            kw["server_default"] = self.server_default
-        return sa.Column(q(self.name), self.type, primary_key=self.primary_key,
+            kw["server_default"] = sa_default(self.server_default)
+        return sa.Column(q(self.name), sa_type(self.type), primary_key=self.primary_key,
                          autoincrement=self.autoincrement, nullable=self.nullable, **kw)
 
 
@@ -400,10 +548,6 @@ def build_column(field: dict[str, Any], vendor: str, *, native: bool) -> ColumnD
     )
 
 
-def type_sql(type_: TypeEngine[Any], dialect: Dialect) -> str:
-    return type_.compile(dialect=dialect)
-
-
 # -- emitting ---------------------------------------------------------------------------------------------------
 
 
@@ -415,6 +559,15 @@ def render_dialect(live: Dialect) -> Dialect:
     d.positional = False
     d.identifier_preparer = d.preparer(d)
     return d
+
+
+def pg_render_dialect(backslash_escapes: bool) -> Dialect:
+    """SQLAlchemy's PostgreSQL dialect set up as :class:`TextOps` renders (for alembic)."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    live = PGDialect_psycopg()
+    live._backslash_escapes = backslash_escapes
+    return render_dialect(live)
 
 
 class Literals:
@@ -435,26 +588,51 @@ class Literals:
         if type_ is None:
             if kind not in (str, int, float, bool):
                 raise TargetError(f"cannot write a {kind.__name__} value")
+            import sqlalchemy as sa
+
             type_ = self._types[kind] = sa.literal(value).type
         return self.compiler.render_literal_value(value, type_)  # type: ignore[no-any-return]
 
 
+class PgLiterals:
+    """PostgreSQL literals as SQLAlchemy's PostgreSQL compiler renders them with ``literal_binds``:
+    a string in single quotes with quotes doubled (and backslashes doubled when the server reads
+    them as escapes, ``standard_conforming_strings`` off), ``true``/``false``, numbers as Python
+    writes them, ``NULL``."""
+
+    def __init__(self, backslash_escapes: bool) -> None:
+        self.backslash_escapes = backslash_escapes
+
+    def __call__(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            text = value.replace("'", "''")
+            if self.backslash_escapes:
+                text = text.replace("\\", "\\\\")
+            return f"'{text}'"
+        if value is None:
+            return "NULL"
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int or kind is float:
+            return str(value)
+        raise TargetError(f"cannot write a {kind.__name__} value")
+
+
 class TextOps:
-    """PostgreSQL DDL rendered as text with the dialect's identifier preparer, type compiler and
-    literal processors: the same statements SQLAlchemy's DDL compiler and alembic's operations give
-    (same quoting, same spelling), without building a ``MetaData``/``Table`` and compiling it per
-    operation. Every identifier goes through ``quote_identifier`` (always quoted, quotes doubled);
-    types come from the allowlist (:func:`column_type`) and are compiled by the dialect; defaults
-    are literals of the dialect's ``String`` or the few raw expressions :func:`server_default`
-    allows. Operations it does not render itself (``alter_column``, batch mode) go to alembic."""
+    """PostgreSQL DDL rendered as text, with no SQLAlchemy: the same statements SQLAlchemy's DDL
+    compiler and alembic's operations give (same quoting, same spelling), without building a
+    ``MetaData``/``Table`` and compiling it per operation. Every identifier goes through
+    :func:`pg_quote` (always quoted, quotes doubled); types come from the allowlist
+    (:func:`column_type`, :class:`PgType`); defaults are string literals or the few raw expressions
+    :func:`server_default` allows. A table whose key column SQLAlchemy would render in an unusual
+    way (see :meth:`_plain`) goes to alembic."""
 
     def __init__(self, emitter: Emitter) -> None:
         self.em = emitter
-        self.dialect = emitter.dialect
-        self.qi = self.dialect.identifier_preparer.quote_identifier
-        self.types = self.dialect.type_compiler_instance
+        self.qi = pg_quote
         self.literal = emitter.literal
-        self.max_name = self.dialect.max_identifier_length
+        self.max_name = PG_MAX_NAME
 
     def _name(self, name: Any) -> str:
         """A constraint or index name, checked as SQLAlchemy checks it, quoted."""
@@ -462,20 +640,18 @@ class TextOps:
             raise TargetError(f"name {str(name)[:40]!r}… is longer than {self.max_name} characters")
         return self.qi(str(name))
 
+    def _default(self, default: Any) -> str:
+        return default.text if isinstance(default, SqlText) else self.literal(str(default))
+
     def _colspec(self, col: ColumnDef, serial: bool) -> str:
         spec = self.qi(col.name)
         if serial:
-            if isinstance(col.type, sa.BigInteger):
-                spec += " BIGSERIAL"
-            elif isinstance(col.type, sa.SmallInteger):
-                spec += " SMALLSERIAL"
-            else:
-                spec += " SERIAL"
+            kind = col.type.integer
+            spec += " BIGSERIAL" if kind == "bigint" else " SMALLSERIAL" if kind == "smallint" else " SERIAL"
         else:
-            spec += " " + self.types.process(col.type)
-            default = col.server_default
-            if default is not None:
-                spec += " DEFAULT " + (default.text if isinstance(default, TextClause) else self.literal(str(default)))
+            spec += " " + col.type.sql
+            if col.server_default is not None:
+                spec += " DEFAULT " + self._default(col.server_default)
         if not col.nullable:
             spec += " NOT NULL"
         return spec
@@ -492,12 +668,14 @@ class TextOps:
         """Columns this renderer handles exactly: at most one autoincrement key column, of an
         integer type, and no server default on it."""
         auto = [c for c in cols if c.primary_key and c.autoincrement]
-        return len(auto) <= 1 and all(isinstance(c.type, sa.Integer) and c.server_default is None for c in auto)
+        return len(auto) <= 1 and all(
+            isinstance(c.type, PgType) and c.type.integer is not None and c.server_default is None for c in auto
+        )
 
     def create_table(self, name: Any, *cols: ColumnDef, **kw: Any) -> None:
         columns = list(cols)
         if kw or not self._plain(columns):
-            self.em.alembic.create_table(name, *(c.to_sa() for c in columns), **kw)
+            self.em.alembic.create_table(q(name), *columns, **kw)
             return
         serial = self._serial(columns)
         parts = [self._colspec(c, c is serial) for c in columns]
@@ -513,12 +691,28 @@ class TextOps:
 
     def add_column(self, table: Any, col: ColumnDef) -> None:
         if not self._plain([col]) or col.primary_key:
-            self.em.alembic.add_column(table, col.to_sa())
+            self.em.alembic.add_column(q(table), col)
             return
         self.em.record(f"ALTER TABLE {self.qi(table)} ADD COLUMN {self._colspec(col, False)}")
 
     def drop_column(self, table: Any, column: Any) -> None:
         self.em.record(f"ALTER TABLE {self.qi(table)} DROP COLUMN {self.qi(column)}")
+
+    def alter_column(self, table: Any, column: Any, *, type_: PgType | None = None,
+                     postgresql_using: str | None = None, nullable: bool | None = None,
+                     server_default: Any = False, **existing: Any) -> None:
+        """alembic's PostgreSQL ``alter_column``: the type (with ``USING``), then ``NULL``-ness,
+        then the default, one statement each (``existing_*`` values change nothing here)."""
+        head = f"ALTER TABLE {self.qi(table)} ALTER COLUMN {self.qi(column)}"
+        if type_ is not None:
+            self.em.record(f"{head} TYPE {type_.sql}" + (f" USING {postgresql_using}" if postgresql_using else ""))
+        if nullable is not None:
+            self.em.record(f"{head} {'DROP' if nullable else 'SET'} NOT NULL")
+        if server_default is not False:
+            if server_default is None:
+                self.em.record(f"{head} DROP DEFAULT")
+            else:
+                self.em.record(f"{head} SET DEFAULT {self._default(server_default)}")
 
     def create_index(self, name: Any, table: Any, columns: list[Any], unique: bool = False) -> None:
         cols = ", ".join(self.qi(c) for c in columns)
@@ -550,12 +744,10 @@ class TextOps:
             text += f" ON UPDATE {onupdate}"
         self.em.record(text)
 
-    def __getattr__(self, name: str) -> Any:  # alter_column, batch_alter_table, …: alembic
-        return getattr(self.em.alembic, name)
-
 
 class _AlembicOps:
-    """alembic's ``Operations``, taking :class:`ColumnDef` where it takes a ``Column``."""
+    """alembic's ``Operations``, taking :class:`ColumnDef`, :class:`PgType` and :func:`server_default`
+    values where it takes SQLAlchemy's ``Column``, types and ``text()``."""
 
     def __init__(self, ops: Any) -> None:
         self.ops = ops
@@ -565,6 +757,9 @@ class _AlembicOps:
 
     def add_column(self, table: Any, col: Any, **kw: Any) -> Any:
         return self.ops.add_column(table, col.to_sa() if isinstance(col, ColumnDef) else col, **kw)
+
+    def alter_column(self, table: Any, column: Any, **kw: Any) -> Any:
+        return self.ops.alter_column(table, column, **sa_alter_kwargs(kw))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.ops, name)
@@ -589,22 +784,54 @@ class Emitter:
     """Where DDL and row statements go, grouped by the plan change they belong to.
 
     Offline (``conn`` None): statements are rendered as text with literal values — on PostgreSQL
-    by :class:`TextOps`, elsewhere by alembic's operations in "as SQL" mode. Online (SQLite):
-    alembic executes each operation on ``conn`` (its batch mode reads the table as it is) and the
-    statements are recorded as they run. alembic is imported only when it is used.
+    by :class:`TextOps` (no SQLAlchemy: :meth:`postgres`), elsewhere by alembic's operations in
+    "as SQL" mode. Online (SQLite): alembic executes each operation on ``conn`` (its batch mode
+    reads the table as it is) and the statements are recorded as they run. alembic is imported
+    only when it is used.
     """
 
-    def __init__(self, dialect: Dialect, conn: Connection | None = None) -> None:
-        self.dialect = render_dialect(dialect)
+    def __init__(self, dialect: Dialect | None, conn: Connection | None = None, *,
+                 backslash_escapes: bool = False) -> None:
         self.conn = conn
         self.steps: list[dict[str, Any]] = []
         self._current: list[str] | None = None
         self._alembic: Any = None
-        self.literal = Literals(self.dialect)
-        self.qi = self.dialect.identifier_preparer.quote_identifier
+        self.vendor = "postgres" if dialect is None or dialect.name == "postgresql" else dialect.name
+        self._dialect = render_dialect(dialect) if dialect is not None else None
+        if self.vendor == "postgres" and conn is None:
+            if dialect is not None:
+                backslash_escapes = bool(getattr(dialect, "_backslash_escapes", False))
+            self.backslash_escapes = backslash_escapes
+            self.literal: Any = PgLiterals(backslash_escapes)
+            self.qi: Any = pg_quote
+            self.op: Any = TextOps(self)
+            return
+        assert self._dialect is not None, "only PostgreSQL is rendered without a SQLAlchemy dialect"
+        self.literal = Literals(self._dialect)
+        self.qi = self._dialect.identifier_preparer.quote_identifier
         if conn is not None:
+            from sqlalchemy import event
+
             event.listen(conn, "before_cursor_execute", self._seen)
-        self.op: Any = TextOps(self) if conn is None and self.dialect.name == "postgresql" else _LazyOps(self)
+        self.op = _LazyOps(self)
+
+    @classmethod
+    def postgres(cls, *, backslash_escapes: bool = False) -> Emitter:
+        """PostgreSQL statements as text, with no SQLAlchemy (``backslash_escapes``: the server has
+        ``standard_conforming_strings`` off)."""
+        return cls(None, backslash_escapes=backslash_escapes)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQLAlchemy dialect statements are rendered for (on PostgreSQL, built on first use)."""
+        if self._dialect is None:
+            self._dialect = pg_render_dialect(self.backslash_escapes)
+        return self._dialect
+
+    def name(self, name: Any) -> Any:
+        """An identifier as this emitter's operations take it: text for :class:`TextOps`, which
+        always quotes, ``quoted_name(…, quote=True)`` for SQLAlchemy and alembic."""
+        return str(name) if isinstance(self.op, TextOps) else q(name)
 
     @property
     def alembic(self) -> Any:
@@ -629,6 +856,8 @@ class Emitter:
 
     def close(self) -> None:
         if self.conn is not None:
+            from sqlalchemy import event
+
             event.remove(self.conn, "before_cursor_execute", self._seen)
 
     def _seen(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -659,7 +888,7 @@ class Emitter:
             self._current = None
 
     def quote(self, name: str) -> str:
-        return self.qi(str(name))
+        return self.qi(str(name))  # type: ignore[no-any-return]
 
     def sql(self, element: Any) -> None:
         """A Core statement (insert/update/delete, DDL element): rendered with literal values
@@ -689,14 +918,21 @@ __all__ = [
     "ColumnDef",
     "Emitter",
     "Literals",
+    "PgLiterals",
+    "PgType",
+    "SqlText",
     "TextOps",
     "build_column",
     "check_identifier",
     "column_type",
     "default_index_name",
     "is_column",
+    "pg_quote",
     "q",
     "render_dialect",
+    "sa_alter_kwargs",
+    "sa_default",
+    "sa_type",
     "server_default",
     "simple_hash",
 ]

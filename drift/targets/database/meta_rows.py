@@ -8,7 +8,8 @@ compact JSON text, everything else is written as it is. Only columns the table r
 written (``ItemsService`` drops unknown keys), never ``id``. The statements are written as text
 the way SQLAlchemy Core renders ``insert``/``update``/``delete`` with literal values: every name
 through the dialect's ``quote_identifier``, every value through the dialect's own literal processor
-(:class:`~.ddl.Literals`); consecutive rows with the same columns share one multi-row ``INSERT``. Which rows each Directus operation touches (a field insert after
+(:class:`~.ddl.Literals`; on PostgreSQL their SQLAlchemy-free equivalents, :func:`~.ddl.pg_quote` and
+:class:`~.ddl.PgLiterals`); consecutive rows with the same columns share one multi-row ``INSERT``. Which rows each Directus operation touches (a field insert after
 ``CollectionsService.createOne`` orders ungrouped fields first, a collection delete clears
 ``group`` on its children and removes its fields, presets, revisions, activity and permissions)
 follows ``services/collections.js``, ``fields.js`` and ``relations.js`` of Directus 12.4.1.
@@ -17,8 +18,6 @@ follows ``services/collections.js``, ``fields.js`` and ``relations.js`` of Direc
 from __future__ import annotations
 
 from typing import Any
-
-import sqlalchemy as sa
 
 from drift.snapshot.js import js_json
 from drift.targets.database.catalog import Catalog
@@ -68,7 +67,9 @@ class MetaRows:
         known = self._known.get(table, ())
         return {k: self.encode(table, k, v) for k, v in values.items() if k in known and k != "id"}
 
-    def _table(self, table: str, names: list[str]) -> sa.TableClause:
+    def _table(self, table: str, names: list[str]) -> Any:
+        import sqlalchemy as sa
+
         t = sa.table(q(table), *(sa.column(q(n)) for n in names))
         if self.schema:
             t.schema = q(self.schema)
@@ -154,6 +155,15 @@ class MetaRows:
             self.delete(RELATIONS, {"many_collection": collection})
 
     def _unparent_revisions(self, collection: str) -> None:
+        if self.em.vendor == "postgres":  # as SQLAlchemy Core renders the statement below
+            t, qi = self._name("directus_revisions"), self.em.qi
+            self.em.raw(
+                f"UPDATE {t} SET {qi('parent')}=NULL WHERE {t}.{qi('parent')} IN (SELECT {t}.{qi('id')} \n"
+                f"FROM {t} \nWHERE {t}.{qi('collection')} = {self.em.literal(collection)})"
+            )
+            return
+        import sqlalchemy as sa
+
         t = self._table("directus_revisions", ["id", "parent", "collection"])
         inner = sa.select(t.c["id"]).where(t.c["collection"] == sa.literal(collection))
         if self.em.dialect.name == "mysql":  # MySQL cannot read the table it updates in a subquery

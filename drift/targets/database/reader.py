@@ -58,10 +58,14 @@ class Session:
 
 
 def session_of(conn: Any) -> Session:
-    """``conn`` as a :class:`Session`: itself, or the driver connection of a SQLAlchemy
-    ``Connection`` (same connection, same transaction)."""
+    """``conn`` as a :class:`Session`: itself, a psycopg 3 connection, or the driver connection of
+    a SQLAlchemy ``Connection`` (same connection, same transaction)."""
     if isinstance(conn, Session):
         return conn
+    if hasattr(conn, "pgconn"):  # a psycopg 3 connection itself (applying on PostgreSQL)
+        import psycopg
+
+        return Session(connection=conn, vendor="postgres", module=psycopg)
     dialect = conn.dialect
     return Session(
         connection=conn.connection.driver_connection,

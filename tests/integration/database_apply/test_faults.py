@@ -146,3 +146,66 @@ def test_names_too_long_are_refused_before_anything(vendor: str, request: pytest
     assert r.code == 1 and "keeps at most" in r.err, r.out + r.err
     assert not plan.exists()
     assert json.loads(_snapshot(live))["collections"] == []
+
+
+# -- the apply transaction starts while the plan file loads (PostgreSQL) --------------------------------------------
+
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
+
+
+def _advisory_locks(db: Db) -> list[tuple[object, ...]]:
+    return db.rows("select pid from pg_locks where locktype = 'advisory'")
+
+
+def _backends(db: Db) -> int:
+    name = db.url.rsplit("/", 1)[1].split("?")[0]
+    return db.rows(f"select count(*) from pg_stat_activity where datname = '{name}' and pid <> pg_backend_pid()")[0][0]
+
+
+def test_postgres_refused_consent_changes_nothing_and_lets_go(_postgres_factory: Callable[[], Db],
+                                                              tmp_path: Path) -> None:
+    """The connection, lock and read made while the plan loads change nothing: without consent
+    for a destructive plan nothing is applied, and the transaction and lock are let go at once."""
+    want, live = _postgres_factory(), _postgres_factory()
+    want.run("create table kept (id serial primary key)")
+    live.run("create table kept (id serial primary key)", "create table dropped (id serial primary key)")
+    plan = _plan_for(live, want, tmp_path)
+    before = _snapshot(live)
+    r = run("apply", live.url, "--plan", str(plan))
+    assert r.code == 3 and "--allow-destructive" in r.err, r.out + r.err
+    assert _snapshot(live) == before
+    deadline = time.monotonic() + 10
+    while (_advisory_locks(live) or _backends(live)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _advisory_locks(live) == [] and _backends(live) == 0
+
+
+def test_postgres_plan_file_errors_come_first(_postgres_factory: Callable[[], Db], tmp_path: Path) -> None:
+    live = _postgres_factory()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    for url in (live.url, UNREACHABLE):
+        r = run("apply", url, "--plan", str(bad))
+        assert r.code == 1 and "bad.json" in r.err and "invalid JSON" in r.err, r.err
+    r = run("apply", UNREACHABLE, "--plan", str(tmp_path / "missing.json"))
+    assert r.code == 1 and "no such file" in r.err, r.err
+    deadline = time.monotonic() + 10
+    while _backends(live) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _advisory_locks(live) == [] and _backends(live) == 0
+
+
+def test_postgres_unreachable_database_is_reported_after_the_plan(_postgres_factory: Callable[[], Db],
+                                                                  tmp_path: Path) -> None:
+    want, live = _postgres_factory(), _postgres_factory()
+    want.run("create table t (id serial primary key)")
+    plan = _plan_for(live, want, tmp_path)
+    r = run("apply", UNREACHABLE, "--plan", str(plan))
+    assert r.code == 1 and "cannot connect to the server at 127.0.0.1:1" in r.err, r.err
+    # a plan with no changes needs no database at all
+    empty = tmp_path / "empty.json"
+    record = json.loads(plan.read_text())
+    assert run("plan", want.url, str(tmp_path / "want.json"), "-o", str(empty)).code == 0
+    assert json.loads(empty.read_text())["changes"] == [] and record["changes"]
+    r = run("apply", UNREACHABLE, "--plan", str(empty))
+    assert r.code == 0 and "nothing to apply" in r.err, r.out + r.err

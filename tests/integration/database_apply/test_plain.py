@@ -127,3 +127,27 @@ def test_hostile_identifiers_are_quoted(new_db: Callable[[], Db], tmp_path: Path
     assert r.code == 0, r.out + r.err
     assert live.rows("select id from victim") == [(1,)]
     assert run("diff", live.url, str(f), "--exit-code").code == 0
+
+
+def test_postgres_schema_other_than_public(_postgres_factory: Callable[[], Db], tmp_path: Path) -> None:
+    """``?schema=``: the plan's hash is checked on a read made as the plan's was (the search path
+    changes how PostgreSQL prints a serial column's default), and the statements run in that
+    schema; ``public`` is left alone."""
+    want, live = _postgres_factory(), _postgres_factory()
+    schema = 'odd "s"'
+    q = '"odd ""s"""'
+    want.run(f"create schema {q}", *[s.replace("create table ", f"create table {q}.")
+                                      .replace("references authors", f"references {q}.authors")
+                                      .replace(" on posts ", f" on {q}.posts ") for s in want_sql("postgres")])
+    live.run(f"create schema {q}", f"create table {q}.old_stuff (id serial primary key, x integer)",
+             "create table public.authors (id serial primary key)")
+    suffix = "?schema=" + schema.replace(" ", "%20").replace('"', "%22")
+    f = tmp_path / "want.json"
+    assert run("snapshot", want.url + suffix, "-o", str(f)).code == 0
+    plan, code, out = _plan(Db("postgres", live.url + suffix), f, tmp_path)
+    assert code == 0, out
+    r = run("apply", live.url + suffix, "--plan", str(plan), "--allow-destructive")
+    assert r.code == 0 and "Converged" in r.out, r.out + r.err
+    assert run("diff", live.url + suffix, str(f), "--exit-code").code == 0
+    assert [tuple(x) for x in live.rows("select table_name from information_schema.tables "
+                                        "where table_schema = 'public'")] == [("authors",)]
