@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Callable
 
 from drift.errors import InputError
 from drift.snapshot.js import js_json, js_ordered, normalize_number
-from drift.snapshot.validate import validate_snapshot
+
+TYPE_CHECKING = False  # this module is among the first the drift command loads: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 # a cheap pre-check: only texts with a digits-only key need the JavaScript key-order pass
@@ -116,6 +118,8 @@ def read_document(path: str | Path) -> Any:
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:
     """A validated snapshot from a schema file."""
+    from drift.snapshot.validate import validate_snapshot
+
     data = load_document(path)
     validate_snapshot(data, str(path))
     return data
