@@ -1,37 +1,45 @@
 """Early reads: a ``drift`` command's read-only Directus requests, sent as the process starts.
 
 Against a small Directus, a drift process spends about as long starting (the interpreter, click,
-requests, the schema file's validation) as the server spends answering. So before those imports,
-:func:`start` works out from the command line which read-only requests the Directus target is
-going to make and sends them, each on a thread of its own over a light standard-library
-connection (``http.client``, one connection per request, one try):
+requests, the schema file's validation) as the server spends answering. So before those imports
+(:mod:`drift.cli` calls :func:`start_for_command_line` first thing), :func:`start` works out from
+the command line which read-only requests the Directus target is going to make and sends them at
+once, each on a thread and a connection of its own (standard library only: the request is written
+to a socket, the answer read by ``http.client``; one try, the connection closed after it):
 
 - the admin check, ``GET /policies/me/globals`` (every command that reads a Directus URL);
-- ``GET /schema/snapshot`` with the ``--include`` / ``--exclude`` query (``snapshot``, and the
-  URL side of ``diff`` when drift diffs locally);
+- ``GET /schema/snapshot`` with the ``--include`` / ``--exclude`` query (``snapshot``, the URL side
+  of ``diff`` when drift diffs locally, a schema file diffed against a URL);
 - ``POST /schema/diff`` with the query ``--mode`` / ``--force`` ask for (``diff`` and ``plan``
   with the server engine). Its body is built exactly as the client builds it: the desired file
   read and parsed by drift's schema-file loader (YAML or JSON), serialised compactly, sent as a
   multipart upload above :data:`MULTIPART_THRESHOLD`. The loader is then handed the parsed
-  document instead of parsing the file a second time (it still validates it);
+  document instead of parsing the file a second time (it still validates it, see below);
 - with ``--force``, the empty partial snapshot that carries the instance's version and vendor.
 
-The server works while Python imports and validates. ``POST /schema/apply`` and anything else that
-writes is never sent early, and nothing is ever retried here.
+The command waits up to :data:`SEND_WAIT` for them to leave, then goes on loading while the server
+works. The admin check and the other reads run side by side; a token that is not an
+administrator's gets Directus's own refusal of the other reads, which is dropped, and the client's
+admin check then reports it as before. ``POST /schema/apply`` and anything else that writes is
+never sent early, and nothing is ever retried here.
 
-The Directus client (:mod:`drift.targets.directus.client`, built on ``requests``) stays the client
-of record: before each call it asks :func:`take` for an early answer to *exactly* that call (same
-base URL, token, method, path, query and body bytes) and uses it only when it is a success — 200
-with a JSON body, or 200/204 without a body for a POST. Anything else — no early read for that call,
-a body that could not be built, a connection or TLS error, a timeout, another status, a body that
-is not UTF-8 JSON — and the client makes the call itself exactly as it would have, with its
-retries, error messages and exit codes; the early attempt is forgotten. An early read is used once.
+The Directus client (:mod:`drift.targets.directus.client`, one ``requests.Session`` with retries)
+stays the client of record: before each read it asks :func:`take` for an early answer to
+*exactly* that call (same base URL, token, method, path, query and body bytes) and uses it only
+when it is a success: 200 with a UTF-8 JSON body, or 200/204 without a body for the diff.
+Anything else — no early read for that call, a body that could not be built or has changed, a
+connection or TLS error, a timeout, another status, a body that is not UTF-8 JSON, a redirect —
+and the client makes the call itself exactly as it would have, with its retries, error messages
+and exit codes; the early attempt is forgotten. An early read is used once. The client also uses
+:func:`send` itself to read a batch of independent GETs together (a plan's row counts).
 
 Nothing here prints or logs: failures are dropped silently, so the token (which lives only in the
-request headers and in memory) can never appear in a message. The desired file is still loaded and
-validated by the normal path, and its errors are reported first, whatever the server answered.
+request headers and in memory) can never appear in a message, and a token or URL the client would
+not send as it is (a line break in the token, a base path that needs escaping) is not sent early. The
+desired file is still loaded and validated by the normal path, and its errors are reported first,
+on one line, whatever the server answered. HTTPS uses the TLS settings ``requests`` uses
+(urllib3's context, certifi's CA bundle, the host name checked).
 """
-
 from __future__ import annotations
 
 import os
@@ -57,12 +65,14 @@ _PLAIN_PATH = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 def safe_base_url(url: str) -> str:
     """The server's base URL without credentials, query or fragment; refuses a token in the URL."""
-    from drift.errors import TargetError
-
     parts = urlsplit(url)
     if parts.scheme not in _URL_SCHEMES or not parts.hostname:
+        from drift.errors import TargetError
+
         raise TargetError(f"not a Directus URL: {redact_url(url)}")
     if "access_token" in parts.query:
+        from drift.errors import TargetError
+
         raise TargetError("the Directus URL carries access_token: put the token in DIRECTUS_TOKEN instead")
     host = parts.hostname
     if ":" in host:
