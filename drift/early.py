@@ -330,9 +330,9 @@ def _now() -> float:
 
 
 def send(url: str, token: str, calls: list[Call], hold: threading.Event | None = None) -> list[_Read]:
-    """Start one thread per call against the Directus at ``url`` and return the reads; none when
-    ``url`` or the token is not one the client would send as it is. With ``hold``, the threads
-    read their answers only once it is set (or :data:`SEND_WAIT` has passed), so that sending
+    """Send these calls to the Directus at ``url`` from a thread of their own and return the reads;
+    none when ``url`` or the token is not one the client would send as it is. With ``hold``, the
+    answers are read only once it is set (or :data:`SEND_WAIT` has passed), so that sending
     comes first."""
     try:
         base = safe_base_url(url)
@@ -342,11 +342,14 @@ def send(url: str, token: str, calls: list[Call], hold: threading.Event | None =
     if not set(parts.path) <= _PLAIN_PATH or not _header_safe(token) or not (parts.hostname or "").isascii():
         return []
     reads = [_Read(base, token, call) for call in calls]
+    if not reads:
+        return reads
     with _LOCK:
         _READS.extend(reads)
+    thread = threading.Thread(target=_run, args=(reads, hold), name="drift-early-reads", daemon=True)
     for read in reads:
-        read.thread = threading.Thread(target=_run, args=(read, hold), name="drift-early-read", daemon=True)
-        read.thread.start()
+        read.thread = thread
+    thread.start()
     return reads
 
 
@@ -464,8 +467,35 @@ def _request_bytes(read: _Read, body: bytes | None) -> bytes:
     return head + body if body is not None else head
 
 
-def _run(read: _Read, hold: threading.Event | None) -> None:
-    sock = None
+def _run(reads: list[_Read], hold: threading.Event | None) -> None:
+    """Send every read in turn, then read the answers in the same order (the server works on them
+    side by side meanwhile). Once the server could not be reached, the rest are not tried."""
+    socks: list[Any] = [None] * len(reads)
+    try:
+        reachable = True
+        for i, read in enumerate(reads):
+            if reachable:
+                socks[i], reachable = _send(read)
+            read.built.set()
+            read.sent.set()
+            if socks[i] is None:
+                read.done.set()  # failed or not sent: the client makes the call itself
+        if hold is not None:
+            hold.wait(SEND_WAIT)
+        for read, sock in zip(reads, socks):
+            if sock is not None:
+                _receive(read, sock)
+    finally:
+        for read, sock in zip(reads, socks):
+            if sock is not None:
+                sock.close()
+            read.built.set()
+            read.sent.set()
+            read.done.set()
+
+
+def _send(read: _Read) -> tuple[Any, bool]:
+    """Build the request, connect and send it: (the socket or None, whether the server was reached)."""
     try:
         body: bytes | None = None
         if read.call.body_file is not None:
@@ -473,9 +503,11 @@ def _run(read: _Read, hold: threading.Event | None) -> None:
                 body = read.body = _file_body(read)
             finally:
                 read.built.set()
-            if body is None:
-                return
         request = _request_bytes(read, body)
+    except Exception:  # noqa: BLE001 - no body: the client makes the call itself
+        return None, True
+    sock = None
+    try:
         import socket
 
         parts = urlsplit(read.base)
@@ -486,10 +518,16 @@ def _run(read: _Read, hold: threading.Event | None) -> None:
             sock = _tls_context().wrap_socket(sock, server_hostname=parts.hostname)
         sock.settimeout(READ_TIMEOUT)
         sock.sendall(request)
-        read.sent.set()
-        if hold is not None:
-            hold.wait(SEND_WAIT)
-        # The answer is read by http.client (status line, headers, chunked or sized body).
+        return sock, True
+    except Exception:  # noqa: BLE001 - any failure: the client makes the call itself
+        if sock is not None:
+            sock.close()
+        return None, False
+
+
+def _receive(read: _Read, sock: Any) -> None:
+    """Read the answer with http.client (status line, headers, sized or chunked body)."""
+    try:
         import http.client
 
         resp = http.client.HTTPResponse(sock, method=read.call.method)
@@ -503,10 +541,6 @@ def _run(read: _Read, hold: threading.Event | None) -> None:
     except Exception:  # noqa: BLE001 - any failure: the client makes the call itself
         read.ok = False
     finally:
-        if sock is not None:
-            sock.close()
-        read.built.set()
-        read.sent.set()
         read.done.set()
 
 
