@@ -98,8 +98,8 @@ def json_body(value: Any) -> bytes:
 
 
 class Call:
-    """One read-only request: method, path, query and, for ``POST /schema/diff``, the JSON file
-    whose body it carries (built on the request's own thread)."""
+    """One read-only request: method, path, query and, for ``POST /schema/diff``, the schema file
+    whose snapshot is its body (built on the sending thread)."""
 
     __slots__ = ("method", "path", "params", "body_file")
 
@@ -111,7 +111,8 @@ class Call:
         return f"Call({self.method} {self.path} {self.params}{' < ' + self.body_file if self.body_file else ''})"
 
 
-# Options per command: name -> takes a value; choices where click checks them.
+# The command line as click reads it (drift.cli; a unit test keeps the two in step): options per
+# command, name -> takes a value; the choices click checks.
 _COMMON = {"--ignore": True, "--force": False, "--mode": True, "--directus-version": True, "--include": True,
            "--exclude": True, "-q": False, "--quiet": False, "-v": False, "--verbose": False, "--no-color": False}
 _COMMANDS: dict[str, dict[str, bool]] = {

@@ -278,6 +278,26 @@ def test_nothing_is_read_early_for_other_command_lines(argv):
     assert early.planned_reads(argv) is None
 
 
+def test_the_command_line_is_read_as_click_reads_it():
+    """Every option of the commands that read early is known here, with its kind and choices."""
+    import click
+
+    from drift.cli import cli
+
+    for name, known in early._COMMANDS.items():
+        options: dict[str, bool] = {}
+        for param in cli.commands[name].params:
+            if isinstance(param, click.Option):
+                for opt in param.opts:
+                    options[opt] = not param.is_flag
+                    if isinstance(param.type, click.Choice) and opt != "--mode":
+                        assert early._CHOICES[(name, opt)] == tuple(param.type.choices), (name, opt)
+        options.pop("--help", None)
+        assert known == options, name
+        assert early._POSITIONALS[name] == sum(isinstance(p, click.Argument) for p in cli.commands[name].params)
+    assert early._MODES == ("mirror", "merge")
+
+
 def test_nothing_is_sent_without_a_token_or_for_a_url_the_client_refuses(fake, monkeypatch):
     f, url = fake
     early.start(["snapshot", url], {})
