@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from drift import early
-from drift.early import MULTIPART_THRESHOLD, json_body, redact_url, safe_base_url
+from drift.early import MULTIPART_THRESHOLD, json_body, safe_base_url
 from drift.errors import DriftError, TargetError
 
 if TYPE_CHECKING:
     import requests
-
-__all__ = ["MULTIPART_THRESHOLD", "redact_url", "safe_base_url"]  # re-exported for callers
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 APPLY_PATH = "/schema/apply"
