@@ -85,7 +85,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
         if e is None or any(e is s for s in seen):
             continue
         seen.append(e)
-        stack.extend([getattr(e, "reason", None), e.__cause__, e.__context__])
+        reason = getattr(e, "reason", None)  # an exception (urllib3) or a string (ssl)
+        stack.extend([reason if isinstance(reason, BaseException) else None, e.__cause__, e.__context__])
         stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
     return seen
 
