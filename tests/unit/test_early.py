@@ -109,7 +109,7 @@ class FakeDirectus:
 
 
 class Served:
-    def __init__(self, fake: FakeDirectus) -> None:
+    def __init__(self, fake: FakeDirectus, tls: Any = None) -> None:
         lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
@@ -179,6 +179,9 @@ class Served:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = self.url.replace("http://", "https://")
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def close(self) -> None:
@@ -536,6 +539,73 @@ def test_the_apply_never_takes_an_early_answer(fake, monkeypatch):
     with pytest.raises(DriftError):
         t.client.post_json(APPLY_PATH, {"hash": "x", "diff": {}})
     assert APPLY_PATH not in asked
+
+
+# ---------------------------------------------------------------------------- HTTPS
+
+
+def _certificate(tmp_path: Path, name: str, san: str) -> tuple[Path, Path]:
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName={san}", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_fake(tmp_path: Path, request: Any) -> Iterator[tuple[FakeDirectus, str, Path]]:
+    import ssl
+
+    cert, key = _certificate(tmp_path, "drift-test", request.param)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    f = FakeDirectus(load_snapshot(EXAMPLE))
+    served = Served(f, tls=ctx)
+    try:
+        yield f, served.url, cert
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize("tls_fake", ["IP:127.0.0.1"], indirect=True)
+def test_https_early_reads_use_the_ca_bundle_requests_uses(tls_fake, monkeypatch):
+    import certifi
+
+    f, url, cert = tls_fake
+    monkeypatch.setattr(early, "_TLS", [])
+    monkeypatch.setattr(certifi, "where", lambda: str(cert))  # this certificate's own CA only
+    early.start(["snapshot", url], {"DIRECTUS_TOKEN": TOKEN})
+    t = target(url)
+    assert t.snapshot() == load_snapshot(EXAMPLE)
+    assert t.client._session is None and sorted(f.calls()) == ["GET /policies/me/globals", "GET /schema/snapshot"]
+
+
+@pytest.mark.parametrize("tls_fake", ["IP:127.0.0.1", "DNS:elsewhere.example"], indirect=True)
+def test_an_https_server_that_is_not_verified_never_sees_the_token(tls_fake, monkeypatch):
+    # a self-signed certificate no CA in certifi's bundle vouches for, whatever name it carries
+    f, url, cert = tls_fake
+    monkeypatch.setattr(early, "_TLS", [])
+    without = _outcome(target(url).snapshot)
+    early.start(["snapshot", url], {"DIRECTUS_TOKEN": TOKEN})
+    assert _outcome(target(url).snapshot) == without
+    assert f.seen == []  # no request got through a handshake, early or not
+    assert TOKEN not in without[1]
+
+
+@pytest.mark.parametrize("tls_fake", ["DNS:elsewhere.example"], indirect=True)
+def test_a_trusted_certificate_for_another_name_is_refused_early(tls_fake, monkeypatch):
+    import certifi
+
+    f, url, cert = tls_fake
+    monkeypatch.setattr(early, "_TLS", [])
+    monkeypatch.setattr(certifi, "where", lambda: str(cert))
+    reads = early.send(url, TOKEN, [early.Call("GET", "/schema/snapshot")])
+    assert reads and reads[0].wait(reads[0].done) and not reads[0].ok
+    assert f.seen == []
 
 
 # ---------------------------------------------------------------------------- the drift command
