@@ -247,9 +247,9 @@ def planned_reads(argv: list[str]) -> tuple[str, list[Call]] | None:
 
 
 class _Read:
-    """One early request on its own thread. ``built`` is set once its body is known (``document``
-    is then the parsed desired file, or None), ``sent`` once the request has left (or will not),
-    ``done`` once it has an answer or has failed."""
+    """One early request (a batch shares a thread). ``built`` is set once its body is known
+    (``document`` is then the parsed desired file, or None), ``sent`` once the request has left
+    (or will not), ``done`` once it has an answer or has failed."""
 
     __slots__ = ("base", "token", "call", "body", "document", "ok", "value", "built", "sent", "done", "thread")
 
