@@ -20,7 +20,12 @@ Each job is timed both ways in the same run, alternating, on the same warm serve
 The medians and drift's overhead (drift / bare - 1) are printed; the target is an overhead of at most
 20% per job. ``--trace`` also runs each drift job once through a recording loopback proxy and lists
 the calls drift made. Outputs are checked: drift's server-engine and local-engine hashes and diffs
-agree with Directus's own answer.
+agree with Directus's own answer, and ``snap.json`` is Directus's snapshot.
+
+drift sends these read-only calls as its process starts, before its heavy imports, and its
+``requests`` client takes their answers when they succeed (``drift/early.py``; see
+``bench/README.md``). The drift package is byte-compiled before the timed runs, as an install does,
+so that no timed process compiles drift's modules.
 
     python bench/directus_bench.py [--runs 5] [--port 8090] [--trace] [--json FILE]
 """
@@ -324,6 +329,14 @@ def python_for_drift() -> str:
     return str(venv) if venv.is_file() else sys.executable
 
 
+def compile_drift() -> None:
+    """Byte-compile the drift package the benchmark runs, as installing it does: a checkout run with
+    PYTHONDONTWRITEBYTECODE (or never run before) would otherwise compile every module in every
+    timed process, which an installed drift never does."""
+    subprocess.run([python_for_drift(), "-c", "import compileall, os, drift; "
+                    "compileall.compile_dir(os.path.dirname(drift.__file__), quiet=1)"], check=False)
+
+
 def check_outputs(work: Path, bare: Bare, env: dict[str, str], drift: list[str], url: str) -> list[str]:
     """drift's server and local engines against Directus's own {hash, diff}; the plan's hash."""
     problems: list[str] = []
@@ -342,6 +355,9 @@ def check_outputs(work: Path, bare: Bare, env: dict[str, str], drift: list[str],
     plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
     if plan.get("hash") != truth["hash"]:
         problems.append("plan.json: hash differs from Directus's")
+    snap = json.loads((work / "snap.json").read_text(encoding="utf-8"))
+    if json.dumps(snap, sort_keys=True) != json.dumps(bare.snapshot(), sort_keys=True):
+        problems.append("snap.json: differs from Directus's GET /schema/snapshot")
     return problems
 
 
@@ -378,6 +394,7 @@ def main() -> None:
               f"{sum(map(len, dropped_fields.values()))} fields in {len(dropped_fields)} collections")
 
         bare = Bare(d.url, d.token, raw, dropped, dropped_fields)
+        compile_drift()
         drift = drift_command()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DIRECTUS_", "DRIFT_"))}
         env["DIRECTUS_TOKEN"] = d.token
@@ -470,7 +487,7 @@ def main() -> None:
             print("\noutput checks FAILED:\n  " + "\n  ".join(problems))
         else:
             print("\noutput checks: drift's server and local engines give Directus's own hash and diff; "
-                  "plan.json records that hash")
+                  "plan.json records that hash; snap.json is Directus's snapshot")
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         if problems:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from drift.errors import InputError
 from drift.snapshot.js import js_json, js_ordered, normalize_number
+
+TYPE_CHECKING = False  # this module is among the first the drift command loads: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 # a cheap pre-check: only texts with a digits-only key need the JavaScript key-order pass
@@ -85,17 +88,39 @@ def read_text(path: str | Path) -> str:
     return decode_yaml_bytes(raw, str(path))
 
 
+#: Files already being read and parsed elsewhere in this process (the early reads of the ``drift``
+#: command, :mod:`drift.early`), by name: a function that waits for the parsed document and returns
+#: it, or None when it could not be parsed there.
+_EXPECTED: dict[str, Callable[[], Any]] = {}
+
+
+def expect_document(name: str, document: Callable[[], Any]) -> None:
+    """The next :func:`load_document` of ``name`` takes ``document()`` instead of parsing the file
+    again (once; it parses the file itself when that gives None)."""
+    _EXPECTED[name] = document
+
+
 def load_document(path: str | Path) -> Any:
     """Parse a YAML or JSON file (no validation)."""
+    expected = _EXPECTED.pop(str(path), None)
+    if expected is not None:
+        data = expected()
+        if data is not None:
+            return data
+    return read_document(path)
+
+
+def read_document(path: str | Path) -> Any:
+    """Read and parse a YAML or JSON file, whatever is expected of it (no validation)."""
     name = str(path)
     return parse_text(read_text(path), name, json_format=is_json_name(name))
 
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:
     """A validated snapshot from a schema file."""
-    data = load_document(path)
     from drift.snapshot.validate import validate_snapshot  # not needed to read a plan file
 
+    data = load_document(path)
     validate_snapshot(data, str(path))
     return data
 

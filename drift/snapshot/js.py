@@ -9,7 +9,9 @@ JSON output match Directus's byte for byte.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # loaded early by the drift command (drift.early): no typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 _MAX_INDEX = 2**32 - 2
 

@@ -6,29 +6,29 @@ idempotent calls (every GET, and the read-only ``POST /schema/diff``) on connect
 5xx (honouring ``Retry-After``, capped), *no* retry for ``POST /schema/apply``, JSON or multipart
 bodies, and the translation of Directus's error envelope into one-line :class:`DriftError` s from
 which the token is always redacted. Requests are retried by urllib3's ``Retry`` mounted on the
-session; the apply endpoint gets an adapter of its own without retries, so the session stays one.
+session; the apply endpoint gets an adapter of its own without retries, so the session stays one
+(:mod:`drift.targets.directus.session`, imported with ``requests`` on the first call sent).
+
+Before a read-only call (every GET, ``POST /schema/diff``) it takes the answer of an early read of
+exactly that call when the ``drift`` command sent one as the process started and it succeeded
+(:mod:`drift.early`); otherwise it makes the call itself, so retries, messages and exit codes are
+the same either way.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-from urllib3.util.retry import Retry
-
+from drift import early
+from drift.early import MULTIPART_THRESHOLD, json_body, safe_base_url
 from drift.errors import DriftError, TargetError
 
-log = logging.getLogger("drift.targets.directus")
+if TYPE_CHECKING:
+    import requests
 
-#: Bodies above this size go as a multipart upload: express.json's default limit is 1 MB.
-MULTIPART_THRESHOLD = 512 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 APPLY_PATH = "/schema/apply"
 
@@ -47,56 +47,11 @@ class DirectusHTTPError(TargetError):
         self.detail = detail
 
 
-class _Retry(Retry):
-    """urllib3's Retry with a ceiling on ``Retry-After`` and a log line per retry."""
-
-    retry_after_max: float = 30.0
-    total_budget: int = 0
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), self.retry_after_max)
-
-    def new(self, **kw: Any) -> _Retry:
-        new = super().new(**kw)
-        new.retry_after_max = self.retry_after_max
-        new.total_budget = self.total_budget
-        return new  # type: ignore[return-value]
-
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> _Retry:
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        why = f"HTTP {response.status}" if response is not None and error is None else type(error).__name__
-        path = urlsplit(url or "").path or url
-        log.warning("Directus %s %s: %s; retrying (%d of %s retries used)",
-                    method, path, why, len(new.history), self.total_budget)
-        return new  # type: ignore[return-value]
-
-
 def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
     return text
-
-
-def safe_base_url(url: str) -> str:
-    """The server's base URL without credentials, query or fragment; refuses a token in the URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"not a Directus URL: {redact_url(url)}")
-    if "access_token" in parts.query:
-        raise TargetError("the Directus URL carries access_token: put the token in DIRECTUS_TOKEN instead")
-    host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-
-
-def redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def envelope_line(body: Any) -> tuple[str | None, str]:
@@ -130,29 +85,25 @@ class DirectusClient:
         self._token = token or ""
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
-        self.session.trust_env = False  # loopback servers must not go through a configured proxy
-        if self._token:
-            self.session.headers["Authorization"] = f"Bearer {self._token}"
-        self.session.headers["Accept"] = "application/json"
-        self.session.headers["User-Agent"] = "drift-schema"
-        retries = _Retry(
-            total=self.retry.attempts - 1, connect=self.retry.attempts - 1,
-            read=self.retry.attempts - 1, status=self.retry.attempts - 1, other=0,
-            backoff_factor=self.retry.backoff, backoff_max=self.retry.backoff_max,
-            status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
-            respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
-        )
-        retries.retry_after_max = self.retry.retry_after_max
-        retries.total_budget = self.retry.attempts - 1
-        # Apply: a connection that never opened is safe to try again (nothing was sent); anything
-        # after the request left is not, because Directus may already be applying it.
-        apply_retries = _Retry(total=self.retry.attempts - 1, connect=self.retry.attempts - 1,
-                               read=0, status=0, other=0, backoff_factor=self.retry.backoff,
-                               allowed_methods=frozenset({"POST"}), raise_on_status=False)
-        apply_retries.total_budget = self.retry.attempts - 1
-        self.session.mount(self.base + "/", HTTPAdapter(max_retries=retries))
-        self.session.mount(self.base + APPLY_PATH, HTTPAdapter(max_retries=apply_retries))
+        # The requests session (and requests itself) is set up for the first call sent from here.
+        self._session_lock = threading.Lock()
+        self._session = self._configure(session) if session is not None else None
+
+    def _configure(self, session: requests.Session) -> requests.Session:
+        from drift.targets.directus.session import configure
+
+        return configure(session, self.base, self._token, early.USER_AGENT, self.retry)
+
+    @property
+    def session(self) -> requests.Session:
+        """The ``requests`` session (made on first use)."""
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    import requests
+
+                    self._session = self._configure(requests.Session())
+        return self._session
 
     # -------------------------------------------------------------- plumbing
     @property
@@ -160,20 +111,24 @@ class DirectusClient:
         return (self._token,) if self._token else ()
 
     def close(self) -> None:
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     def _fail(self, message: str, cls: type[DriftError] = TargetError) -> DriftError:
         return cls(redact(message, self.secrets))
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                body: Any = None, timeout: float | None = None, ok: Iterable[int] = (200, 204)) -> requests.Response:
-        """One call; raises :class:`TargetError` (subclasses) with one redacted line on failure."""
+                body: Any = None, raw: bytes | None = None, timeout: float | None = None,
+                ok: Iterable[int] = (200, 204)) -> requests.Response:
+        """One call; raises :class:`TargetError` (subclasses) with one redacted line on failure.
+        ``body`` is a JSON value; ``raw`` the same already serialised with :func:`json_body`."""
         url = self.base + path
         data: bytes | None = None
         files: Any = None
         headers: dict[str, str] = {}
-        if body is not None:
-            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if raw is None and body is not None:
+            raw = json_body(body)
+        if raw is not None:
             if len(raw) > MULTIPART_THRESHOLD:
                 # Directus reads the first file part; mimetype application/json means JSON.
                 files = {"file": ("snapshot.json", raw, "application/json")}
@@ -181,8 +136,11 @@ class DirectusClient:
                 data = raw
                 headers["Content-Type"] = "application/json"
         label = f"{method} {path}"
+        session = self.session
+        import requests
+
         try:
-            resp = self.session.request(method, url, params=params, data=data, files=files,
+            resp = session.request(method, url, params=params, data=data, files=files,
                                         headers=headers, timeout=(min(self.timeout, 10.0), timeout or self.timeout),
                                         allow_redirects=False)
         except requests.RequestException as exc:
@@ -192,7 +150,9 @@ class DirectusClient:
         return resp
 
     def _transport_error(self, label: str, path: str, exc: requests.RequestException) -> DriftError:
-        reason = _root_reason(exc)
+        from drift.targets.directus.session import never_sent as _never_sent, root_reason
+
+        reason = root_reason(exc)
         never_sent = _never_sent(exc)
         if path == APPLY_PATH and not never_sent:
             return self._fail(
@@ -229,14 +189,30 @@ class DirectusClient:
         return err
 
     # -------------------------------------------------------------- calls
+    def read_ahead(self, reads: Iterable[tuple[str, Mapping[str, str] | None]]) -> None:
+        """Send these GETs (path, query) now, all at once, on light connections of their own; the
+        :meth:`get_json` calls that follow take their answers (see :mod:`drift.early`)."""
+        calls = [early.Call("GET", path, dict(params or {})) for path, params in reads]
+        if calls and self._token:
+            early.send(self.base, self._token, calls)
+
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        taken, value = early.take(self.base, self._token, "GET", path, params, None)
+        if taken:
+            return value
         resp = self.request("GET", path, params=params)
         return self._json(resp, f"GET {path}")
 
     def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None,
                   timeout: float | None = None) -> Any:
         """POST a JSON body (multipart when large); None for 204."""
-        resp = self.request("POST", path, params=params, body=body, timeout=timeout)
+        raw = json_body(body)
+        if path != APPLY_PATH:
+            # A read-only POST (the diff) may have been sent early with exactly this body.
+            taken, value = early.take(self.base, self._token, "POST", path, params, raw)
+            if taken:
+                return value
+        resp = self.request("POST", path, params=params, raw=raw, timeout=timeout)
         if resp.status_code == 204 or not resp.content:
             return None
         return self._json(resp, f"POST {path}")
@@ -248,40 +224,3 @@ class DirectusClient:
             ctype = resp.headers.get("Content-Type", "?")
             raise self._fail(f"Directus {label} at {self.display} did not answer JSON ({ctype}); "
                              "is the URL the Directus API's base URL?") from None
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        e = stack.pop()
-        if e is None or any(e is s for s in seen):
-            continue
-        seen.append(e)
-        stack.extend([getattr(e, "reason", None), e.__cause__, e.__context__])
-        stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
-    return seen
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the failure happened while connecting, i.e. the request never left."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    return any(isinstance(e, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError))
-               for e in _chain(exc))
-
-
-def _root_reason(exc: BaseException) -> str:
-    chain = _chain(exc)
-    for e in chain:
-        if isinstance(e, ConnectionRefusedError) or "Connection refused" in str(e):
-            return "connection refused"
-    for e in chain:
-        name = type(e).__name__
-        if name in ("ReadTimeoutError", "ReadTimeout") or "timed out" in str(e).lower():
-            return "timed out"
-    for e in chain:
-        if isinstance(e, (ConnectionResetError, BrokenPipeError)) or "RemoteDisconnected" in type(e).__name__ \
-                or "Connection aborted" in str(e) or "reset by peer" in str(e):
-            return "connection dropped"
-    return type(chain[-1]).__name__ if chain else type(exc).__name__
