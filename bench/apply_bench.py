@@ -56,6 +56,9 @@ from typing import Any
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import compile_drift  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
@@ -149,9 +152,7 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="drift-apply-bench-"))
         (work / "desired.json").write_text(json.dumps(desired), encoding="utf-8")
         drift = [sys.executable, "-m", "drift"]
-        # as installed: drift's modules byte-compiled (PYTHONDONTWRITEBYTECODE would otherwise make
-        # every timed process compile whatever changed since the last write)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "drift")], capture_output=True, check=False)
+        compile_drift()  # as installed: drift's modules byte-compiled
         t_directus: list[float] = []
         t_drift: list[float] = []
         cpu_drift: list[float] = []

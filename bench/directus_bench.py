@@ -50,6 +50,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import compile_drift, drift_command, python_for_drift  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
@@ -314,27 +317,6 @@ def run_drift(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, f
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return wall, cpu, p
-
-
-def drift_command() -> list[str]:
-    override = os.environ.get("DRIFT_BENCH_CMD")
-    if override:
-        return override.split()
-    venv = ROOT / ".venv" / "bin" / "drift"
-    return [str(venv)] if venv.is_file() else [sys.executable, "-m", "drift"]
-
-
-def python_for_drift() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.is_file() else sys.executable
-
-
-def compile_drift() -> None:
-    """Byte-compile the drift package the benchmark runs, as installing it does: a checkout run with
-    PYTHONDONTWRITEBYTECODE (or never run before) would otherwise compile every module in every
-    timed process, which an installed drift never does."""
-    subprocess.run([python_for_drift(), "-c", "import compileall, os, drift; "
-                    "compileall.compile_dir(os.path.dirname(drift.__file__), quiet=1)"], check=False)
 
 
 def check_outputs(work: Path, bare: Bare, env: dict[str, str], drift: list[str], url: str) -> list[str]:

@@ -209,6 +209,7 @@ def main() -> None:
     formats = [f.strip() for f in a.formats.split(",") if f.strip()]
 
     common.ensure_directus()
+    common.compile_drift()
     out = common.OUT
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []

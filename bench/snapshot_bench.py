@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT, ROOT, app_dir, directus_home, drift_command, node_bin
+from common import OUT, ROOT, app_dir, compile_drift, directus_home, drift_command, node_bin
 
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
@@ -329,6 +329,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     db = Database(args.port)
     node, entry = node_bin(), app_dir() / "node_modules" / "@directus" / "api" / "dist" / "cli" / "run.js"
+    compile_drift()
     drift = drift_command()
     try:
         db.create()

@@ -30,25 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import compile_drift, drift_command, python_for_drift  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_HELP = 0.3
 HEAVY = ("requests", "urllib3", "sqlalchemy", "jsonschema", "fastjsonschema", "yaml", "click")
 # Expected on each path: the command line needs click; nothing else heavy is needed to skip or
 # to print help.
 ALLOWED = {"click"}
-
-
-def python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.is_file() else sys.executable
-
-
-def drift_command() -> list[str]:
-    override = os.environ.get("DRIFT_BENCH_CMD")
-    if override:
-        return override.split()
-    venv = ROOT / ".venv" / "bin" / "drift"
-    return [str(venv)] if venv.is_file() else [python(), "-m", "drift"]
 
 
 def action_inputs() -> dict[str, str]:
@@ -107,7 +97,7 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float
 
 def import_profile(args: list[str], env: dict[str, str], cwd: Path) -> tuple[list[tuple[str, float]], set[str], float]:
     """(top-level imports by cumulative seconds, every module imported, their total seconds)."""
-    p = subprocess.run([python(), "-X", "importtime", "-m", "drift", *args], env=env, cwd=cwd, check=False, capture_output=True,
+    p = subprocess.run([python_for_drift(), "-X", "importtime", "-m", "drift", *args], env=env, cwd=cwd, check=False, capture_output=True,
                        text=True)
     top: list[tuple[str, float]] = []
     modules: set[str] = set()
@@ -133,9 +123,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="drift-startup-bench-"))
     plain_env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFT_", "DIRECTUS_"))}
     env_ci = ci_env(work)
+    compile_drift()
     drift = drift_command()
     cases: list[tuple[str, list[str], dict[str, str]]] = [
-        ("python -c pass", [python(), "-c", "pass"], plain_env),
+        ("python -c pass", [python_for_drift(), "-c", "pass"], plain_env),
         ("drift --version", [*drift, "--version"], plain_env),
         ("drift --help", [*drift, "--help"], plain_env),
         ("drift ci (skipped event)", [*drift, "ci"], env_ci),
