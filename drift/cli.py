@@ -4,30 +4,25 @@ Each click command only copies its options into a small settings object and call
 function that returns an exit code; :func:`main` is the only place the process exits, and the only
 place errors become one line on stderr (redacted, no traceback). Exit codes: :mod:`drift.exits`.
 
-The ``drift`` command's first act, before click and the rest of this module load, is to send the
-read-only Directus requests its command line is about to make (:mod:`drift.early`, standard
-library only), so that the server works while Python loads.
+The console script enters through :mod:`drift.entry`, which sends the command line's early
+Directus reads (:mod:`drift.early`) before this module loads.
 """
 
 from __future__ import annotations
 
-from drift import early
+import gc
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
 
-early.start_for_command_line()  # nothing unless this process is the drift command
+import click
 
-import gc  # noqa: E402 - after the early reads have left
-import os  # noqa: E402
-import sys  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Callable  # noqa: E402
-
-import click  # noqa: E402
-
-from drift import __version__, exits  # noqa: E402
-from drift.errors import DriftError, InputError  # noqa: E402
-from drift.workflow import target_options, check_consent, load_plan_file, make_plan  # noqa: E402
-from drift.secrets import redact  # noqa: E402
+from drift import __version__, exits
+from drift.errors import DriftError, InputError
+from drift.workflow import target_options, check_consent, load_plan_file, make_plan
+from drift.secrets import redact
 
 # -- output helpers ------------------------------------------------------------------------------
 
@@ -331,7 +326,9 @@ def ci_cmd() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the only place drift exits."""
     if argv is None:
-        # The drift command (if its early reads did not leave as this module loaded, they go now).
+        # The drift command: its early reads leave now unless drift.entry sent them already.
+        from drift import early
+
         early.start(sys.argv[1:], os.environ)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     # drift is a short-lived process that builds large acyclic trees (snapshots): the cyclic

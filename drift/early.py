@@ -2,8 +2,8 @@
 
 Against a small Directus, a drift process spends about as long starting (the interpreter, click,
 requests, the schema file's validation) as the server spends answering. So before those imports
-(:mod:`drift.cli` calls :func:`start_for_command_line` first thing), :func:`start` works out from
-the command line which read-only requests the Directus target is going to make and sends them at
+(the entry point, :mod:`drift.entry`, calls it first thing), :func:`start` works out from the
+command line which read-only requests the Directus target is going to make and sends them at
 once, each on a thread and a connection of its own (standard library only: the request is written
 to a socket, the answer read by ``http.client``; one try, the connection closed after it):
 
@@ -310,18 +310,6 @@ def start(argv: list[str], environ: Any) -> None:
         hold.set()
     except Exception:  # noqa: BLE001 - an early read is only ever an optimisation
         return
-
-
-def start_for_command_line() -> None:
-    """:func:`start` when this process is the ``drift`` command (its console script, whose name
-    is ``drift``), so that the reads leave before the command line's own modules load."""
-    import sys
-
-    name = os.path.basename(sys.argv[0]) if sys.argv else ""
-    for suffix in ("-script.pyw", "-script.py", ".exe"):
-        name = name.removesuffix(suffix)
-    if name == "drift":
-        start(sys.argv[1:], os.environ)
 
 
 def _now() -> float:

@@ -98,5 +98,5 @@ def test_the_image_build_context_builds_an_installable_drift(tmp_path):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         entry = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "drift = drift.cli:main" in z.read(entry).decode()
+        assert "drift = drift.entry:main" in z.read(entry).decode()
     assert "drift/github/main.py" in names and "drift/targets/database/system_data.json" in names
