@@ -786,6 +786,13 @@ class _Session:
     def rollback(self) -> None:
         raise NotImplementedError
 
+    def rollback_quietly(self) -> None:
+        """Roll back, ignoring the driver's errors (the connection may be gone already)."""
+        try:
+            self.rollback()
+        except self.errors:
+            pass
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -1044,10 +1051,7 @@ class DatabaseApply:
                 self._begin(session)
                 current, inspection = self._snapshot_on(session.conn)
             except BaseException:
-                try:
-                    session.rollback()
-                except session.errors:
-                    pass
+                session.rollback_quietly()
                 raise
         except BaseException as exc:
             self._release(session)
@@ -1079,9 +1083,7 @@ class DatabaseApply:
     def _close_started(self, started: tuple[_Session, dict[str, Any], Any]) -> None:
         session = started[0]
         try:
-            session.rollback()
-        except session.errors:
-            pass
+            session.rollback_quietly()
         finally:
             self._release(session)
             session.close()
@@ -1238,10 +1240,7 @@ class DatabaseApply:
                     out["after"] = self._read_after(session)
                 return out
             except BaseException:
-                try:
-                    session.rollback()
-                except session.errors:
-                    pass
+                session.rollback_quietly()
                 raise
         except session.errors as exc:
             from drift.targets.database import _reason
@@ -1274,10 +1273,7 @@ class DatabaseApply:
                 session.script(stmt)
             except session.errors as exc:
                 if self.vendor == "mysql":
-                    try:
-                        session.rollback()
-                    except session.errors:
-                        pass
+                    session.rollback_quietly()
                     report = {"ran": ran, "not_ran": statements[i:], "statements": statements, "failed": stmt}
                     raise ApplyFailed(
                         f"statement {i + 1} of {len(statements)} failed on {self.url.describe()}: "
