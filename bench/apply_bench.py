@@ -37,6 +37,9 @@ version that applied through SQLAlchemy: drift 0.49 s -> 0.34 s median (CPU 0.27
 Directus's 0.52 s, so 0.93x -> 0.65x; in quieter stretches drift took 0.25-0.30 s against 0.41-0.58 s
 (0.52x). When other processes load the machine and its disk, both sides stretch by amounts that
 vary from run to run (ratios from 0.46x to 0.75x were seen); drift's CPU time is the steady figure.
+On a quiet machine (load 1.0, median of 5) Directus took 0.40 s and drift 0.29 s (CPU 0.15 s): 0.73x.
+The target (0.5x) would need drift within 0.20 s, while PostgreSQL alone spends 0.07-0.14 s running
+the statements and start-up with psycopg's import is about 0.1 s.
 """
 
 from __future__ import annotations
