@@ -403,3 +403,20 @@ assert not loaded, loaded
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("url", ["mysql+pymysql://", "mariadb+pymysql://"])
+def test_mysql_revisions_update_reads_through_a_derived_table(url: str) -> None:
+    """MySQL refuses an UPDATE whose subquery reads the updated table: the statement reads it
+    through a derived table, for a ``mariadb+`` URL (MariaDB dialect) as for a ``mysql+`` one."""
+    from sqlalchemy.engine import make_url
+
+    em = Emitter(make_url(url).get_dialect()())
+    assert em.vendor == "mysql"
+    rows = MetaRows(Catalog(vendor="mysql", columns=[{"table": "directus_revisions", "name": n}
+                                                     for n in ("id", "parent", "collection")]), em)
+    with em.change("k"):
+        rows._unparent_revisions("c")
+    (statement,) = em.steps[0]["statements"]
+    assert statement.startswith("UPDATE `directus_revisions`")
+    assert ") AS x" in statement

@@ -780,6 +780,9 @@ class _Sink:
         pass
 
 
+_DIALECT_VENDORS = {"postgresql": "postgres", "mariadb": "mysql"}
+
+
 class Emitter:
     """Where DDL and row statements go, grouped by the plan change they belong to.
 
@@ -796,7 +799,8 @@ class Emitter:
         self.steps: list[dict[str, Any]] = []
         self._current: list[str] | None = None
         self._alembic: Any = None
-        self.vendor = "postgres" if dialect is None or dialect.name == "postgresql" else dialect.name
+        # the vendor as a snapshot names it (a ``mariadb+`` URL's dialect is MySQL's)
+        self.vendor = "postgres" if dialect is None else _DIALECT_VENDORS.get(dialect.name, dialect.name)
         self._dialect = render_dialect(dialect) if dialect is not None else None
         if self.vendor == "postgres" and conn is None:
             if dialect is not None:

@@ -166,7 +166,7 @@ class MetaRows:
 
         t = self._table("directus_revisions", ["id", "parent", "collection"])
         inner = sa.select(t.c["id"]).where(t.c["collection"] == sa.literal(collection))
-        if self.em.dialect.name == "mysql":  # MySQL cannot read the table it updates in a subquery
+        if self.em.vendor == "mysql":  # MySQL cannot read the table it updates in a subquery
             inner = sa.select(sa.literal_column("x.id")).select_from(inner.subquery("x"))
         self.em.sql(sa.update(t).where(t.c["parent"].in_(inner)).values({t.c["parent"]: sa.null()}))
 
