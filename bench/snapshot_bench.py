@@ -16,7 +16,10 @@ In the same run, as whole processes, median of ``--runs``:
   server's settings;
 - the bare catalog queries: exactly the statements drift sends (recorded at the psycopg cursor),
   replayed on a fresh psycopg connection in one read-only, repeatable-read transaction opened the
-  way drift opens it, connect and fetch included, timed in this process (no start-up).
+  way drift opens it, connect and fetch included, timed in this process (no start-up);
+- the same replay as a process of its own (``--replay``: Python's start-up, psycopg's import,
+  connect, the statements), for the reading in which both sides are whole processes. The target
+  is checked against the in-process replay, the stricter of the two.
 
 Round trips (statements sent in the snapshot transaction) are counted at ``--small`` tables and
 at N tables and must be equal. drift's YAML must equal Directus's CLI output byte for byte.
@@ -43,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT, ROOT, app_dir, compile_drift, directus_home, drift_command, node_bin
+from common import OUT, ROOT, app_dir, compile_drift, directus_home, drift_command, node_bin, python_for_drift
 
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
@@ -295,6 +298,13 @@ def bare_queries(dsn: str, statements: list[tuple[str, Any]]) -> float:
     return time.perf_counter() - t0
 
 
+def replay(path: str, dsn: str) -> None:
+    """The bare queries as a process of their own (``--replay``): import psycopg, connect, run the
+    recorded statements, fetch every row."""
+    statements = json.loads(Path(path).read_text(encoding="utf-8"))
+    bare_queries(dsn, [(sql, params) for sql, params in statements])
+
+
 def profile(url: str, out: Path) -> None:
     """cProfile (CPU time) of one in-process snapshot + YAML dump; the top of the listing."""
     import cProfile
@@ -323,7 +333,11 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="also cProfile drift in-process")
     ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     ap.add_argument("--no-check", action="store_true", help="report only; exit 0 on missed targets")
+    ap.add_argument("--replay", nargs=2, metavar=("STATEMENTS", "DSN"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.replay:
+        replay(*args.replay)
+        return 0
 
     out = OUT / "snapshot"
     out.mkdir(parents=True, exist_ok=True)
@@ -347,7 +361,10 @@ def main() -> int:
         drift_cmd = [*drift, "snapshot", db.url, "-o", str(drift_yaml), "--format", "yaml"]
         directus_cmd = [str(node), str(entry), "schema", "snapshot", "--yes", "--format", "yaml", str(directus_yaml)]
         startup_cmd = [*drift, "--version"]
-        walls: dict[str, list[float]] = {"drift": [], "directus": [], "bare": [], "startup": []}
+        statements_file = out / "statements.json"
+        statements_file.write_text(json.dumps([[str(q), p] for q, p in sent]), encoding="utf-8")
+        replay_cmd = [python_for_drift(), str(Path(__file__).resolve()), "--replay", str(statements_file), db.dsn]
+        walls: dict[str, list[float]] = {"drift": [], "directus": [], "bare": [], "bare_process": [], "startup": []}
         cpus: dict[str, list[float]] = {"drift": [], "directus": []}
         for run in range(args.runs):
             w, c, _ = timed(directus_cmd, cwd=db.run_dir, env=cli_env)
@@ -357,9 +374,11 @@ def main() -> int:
             walls["drift"].append(w)
             cpus["drift"].append(c)
             walls["bare"].append(bare_queries(db.dsn, sent))
+            walls["bare_process"].append(timed(replay_cmd, cwd=ROOT)[0])
             walls["startup"].append(timed(startup_cmd, cwd=ROOT)[0])
             print(f"run {run + 1}: Directus CLI {walls['directus'][-1]:.2f}s, drift {walls['drift'][-1]:.3f}s, "
-                  f"bare queries {walls['bare'][-1]:.3f}s, drift --version {walls['startup'][-1]:.3f}s")
+                  f"bare queries {walls['bare'][-1]:.3f}s (as a process {walls['bare_process'][-1]:.3f}s), "
+                  f"drift --version {walls['startup'][-1]:.3f}s")
 
         same = drift_yaml.read_bytes() == directus_yaml.read_bytes()
         snap_stats = _counts(drift_yaml)
@@ -382,6 +401,8 @@ def main() -> int:
         print(f"  Directus `schema snapshot` CLI  {med['directus']:8.3f} s   (CPU {cpu['directus']:.2f} s)")
         print(f"  drift snapshot                  {med['drift']:8.3f} s   (CPU {cpu['drift']:.2f} s)")
         print(f"  bare catalog queries            {med['bare']:8.3f} s")
+        print(f"  the same, as a process          {med['bare_process']:8.3f} s   "
+              f"(python, psycopg's import, connect, queries: drift / this {med['drift'] / med['bare_process']:.2f}×)")
         print(f"  drift --version (start-up)      {med['startup']:8.3f} s")
         print(f"  drift/Directus CPU              {r_cpu:8.3f} ×")
         for name, ok, figure in checks:
@@ -389,6 +410,7 @@ def main() -> int:
         result = {
             "tables": args.tables, "small": args.small, "runs": args.runs, "walls": walls, "cpus": cpus,
             "medians": med, "ratio_directus": r_directus, "ratio_bare": r_bare, "ratio_cpu": r_cpu,
+            "ratio_bare_process": med["drift"] / med["bare_process"],
             "round_trips": {str(args.small): len(sent_small), str(args.tables): len(sent)},
             "reads": {str(args.small): rt_small, str(args.tables): rt_large}, "identical": same,
             "statements": [str(q) for q, _ in sent],
