@@ -60,19 +60,12 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import compile_drift  # noqa: E402
+from common import FIELD_TYPES, compile_drift  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
 TARGET = 0.5
-
-FIELD_TYPES: list[tuple[str, dict[str, Any]]] = [
-    ("string", {}), ("text", {}), ("integer", {"default_value": 3}), ("bigInteger", {"is_indexed": True}),
-    ("float", {}), ("decimal", {"numeric_precision": 12, "numeric_scale": 4}), ("boolean", {"default_value": False}),
-    ("date", {}), ("dateTime", {}), ("timestamp", {}), ("time", {}), ("json", {}), ("uuid", {"is_unique": True}),
-    ("csv", {}), ("string", {"max_length": 80, "is_nullable": False, "default_value": "x"}),
-]  # fmt: skip
 
 
 class Directus:

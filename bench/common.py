@@ -16,7 +16,9 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -131,3 +133,23 @@ def compile_drift() -> None:
     timed process, which an installed drift never does."""
     subprocess.run([python_for_drift(), "-c", "import compileall, os, drift; "
                     "compileall.compile_dir(os.path.dirname(drift.__file__), quiet=1)"], check=False)
+
+
+#: Field types with schema options, cycled over the fields the Directus benchmarks create through
+#: the API (``(type, schema)``).
+FIELD_TYPES: list[tuple[str, dict[str, Any]]] = [
+    ("string", {}), ("text", {}), ("integer", {"default_value": 3}), ("bigInteger", {"is_indexed": True}),
+    ("float", {}), ("decimal", {"numeric_precision": 12, "numeric_scale": 4}), ("boolean", {"default_value": False}),
+    ("date", {}), ("dateTime", {}), ("timestamp", {}), ("time", {}), ("json", {}), ("uuid", {"is_unique": True}),
+    ("csv", {}), ("string", {"max_length": 80, "is_nullable": False, "default_value": "x"}),
+]  # fmt: skip
+
+
+def run_timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+    """One whole process: wall seconds, CPU seconds (user + system of the child) and its result."""
+    before = os.times()
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, env=env, cwd=cwd, check=False, capture_output=True)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system), p

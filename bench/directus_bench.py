@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import compile_drift, drift_command, python_for_drift  # noqa: E402
+from common import FIELD_TYPES, compile_drift, drift_command, python_for_drift, run_timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
@@ -60,14 +60,6 @@ TARGET = 0.20  # drift's overhead over the bare calls, per job
 COLLECTIONS = 25  # the most a Directus without a license key allows
 FIELDS = 30  # per collection, the primary key and the m2o included
 ROWS = 20
-
-# (type, schema) cycled over the plain fields.
-FIELD_TYPES: list[tuple[str, dict[str, Any]]] = [
-    ("string", {}), ("text", {}), ("integer", {"default_value": 3}), ("bigInteger", {"is_indexed": True}),
-    ("float", {}), ("decimal", {"numeric_precision": 12, "numeric_scale": 4}), ("boolean", {"default_value": False}),
-    ("date", {}), ("dateTime", {}), ("timestamp", {}), ("time", {}), ("json", {}), ("uuid", {"is_unique": True}),
-    ("csv", {}), ("string", {"max_length": 80, "is_nullable": False, "default_value": "x"}),
-]  # fmt: skip
 
 
 class Directus:
@@ -309,16 +301,6 @@ class Job:
     bare_proc_s: list[float] = field(default_factory=list)
 
 
-def run_drift(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
-    before = os.times()
-    t0 = time.perf_counter()
-    p = subprocess.run(argv, env=env, cwd=cwd, check=False, capture_output=True)
-    wall = time.perf_counter() - t0
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return wall, cpu, p
-
-
 def check_outputs(work: Path, bare: Bare, env: dict[str, str], drift: list[str], url: str) -> list[str]:
     """drift's server and local engines against Directus's own {hash, diff}; the plan's hash."""
     problems: list[str] = []
@@ -401,7 +383,7 @@ def main() -> None:
         # One untimed round warms Directus's caches and the OS page cache for drift's files.
         for job in jobs:
             job.bare()
-            _, _, p = run_drift(job.argv, env, work)
+            _, _, p = run_timed(job.argv, env, work)
             if p.returncode not in (0, 2):
                 sys.exit(f"directus_bench: {' '.join(job.argv[1:3])} failed ({p.returncode}): "
                          f"{p.stderr.decode()[-400:]}")
@@ -415,15 +397,15 @@ def main() -> None:
                         job.bare()
                         job.bare_s.append(time.perf_counter() - t)
                     elif side == 1:
-                        wall, _, p = run_drift(job.bare_argv, env, work)
+                        wall, _, p = run_timed(job.bare_argv, env, work)
                         if p.returncode != 0:
                             sys.exit(f"directus_bench: the bare process failed: {p.stderr.decode()[-400:]}")
                         job.bare_proc_s.append(wall)
                     else:
-                        wall, cpu, _ = run_drift(job.argv, env, work)
+                        wall, cpu, _ = run_timed(job.argv, env, work)
                         job.drift_s.append(wall)
                         job.drift_cpu.append(cpu)
-            floor.append(run_drift([*drift, "--version"], env, work)[0])
+            floor.append(run_timed([*drift, "--version"], env, work)[0])
             print(f"run {run + 1}/{args.runs}: " + ", ".join(f"{j.name.split()[0]} {j.drift_s[-1]:.2f}/{j.bare_s[-1]:.2f}s"
                                                              for j in jobs), flush=True)
 
@@ -459,7 +441,7 @@ def main() -> None:
             for job in jobs:
                 proxy.calls.clear()
                 argv = [proxy.url if a == d.url else a for a in job.argv]
-                run_drift(argv, env, work)
+                run_timed(argv, env, work)
                 calls = ", ".join(f"{c.method} {c.path.split('?')[0]}{'?' + c.path.split('?')[1] if '?' in c.path else ''} "
                                   f"{c.status} {c.ms:.0f}ms" for c in proxy.calls)
                 print(f"  {job.name}: {len(proxy.calls)} calls: {calls}")

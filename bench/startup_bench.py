@@ -26,12 +26,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import compile_drift, drift_command, python_for_drift  # noqa: E402
+from common import compile_drift, drift_command, python_for_drift, run_timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_HELP = 0.3
@@ -86,15 +85,6 @@ def ci_env(work: Path) -> dict[str, str]:
     return env
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
-    before = os.times()
-    t0 = time.perf_counter()
-    p = subprocess.run(argv, env=env, cwd=cwd, check=False, capture_output=True)
-    wall = time.perf_counter() - t0
-    after = os.times()
-    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system), p
-
-
 def import_profile(args: list[str], env: dict[str, str], cwd: Path) -> tuple[list[tuple[str, float]], set[str], float]:
     """(top-level imports by cumulative seconds, every module imported, their total seconds)."""
     p = subprocess.run([python_for_drift(), "-X", "importtime", "-m", "drift", *args], env=env, cwd=cwd, check=False, capture_output=True,
@@ -133,7 +123,7 @@ def main() -> None:
     ]
     # Checks first: each command works and drift ci really took the early exit.
     for name, argv, env in cases:
-        _, _, p = timed(argv, env, work)
+        _, _, p = run_timed(argv, env, work)
         if p.returncode != 0:
             sys.exit(f"startup_bench: {name} exited {p.returncode}: {p.stderr.decode()[-400:]}")
     if "has-changes" not in (work / "output").read_text():
@@ -144,7 +134,7 @@ def main() -> None:
     cpus: dict[str, list[float]] = {name: [] for name, _, _ in cases}
     for _ in range(args.runs):  # interleaved, so a busy spell hits every command alike
         for name, argv, env in cases:
-            wall, cpu, _ = timed(argv, env, work)
+            wall, cpu, _ = run_timed(argv, env, work)
             walls[name].append(wall)
             cpus[name].append(cpu)
 
