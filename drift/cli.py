@@ -21,7 +21,7 @@ import click
 
 from drift import __version__, exits
 from drift.errors import DriftError, InputError
-from drift.workflow import target_options, check_consent, load_plan_file, make_plan
+from drift.workflow import apply_on, target_options, check_consent, load_plan_file, make_plan
 from drift.secrets import redact
 
 # -- output helpers ------------------------------------------------------------------------------
@@ -185,10 +185,7 @@ def run_apply(target: str, plan_path: str, allow_destructive: bool, dry_run: boo
             return exits.OK
         if not dry_run:
             check_consent(plan, allow_destructive)
-        apply = getattr(t, "apply", None)
-        if apply is None:
-            raise InputError(f"{t.describe()}: this target cannot apply plans")
-        report = apply(plan, allow_destructive=allow_destructive, dry_run=dry_run)
+        report = apply_on(t, plan, allow_destructive=allow_destructive, dry_run=dry_run)
     finally:
         t.close()
     from drift.render.report import render_apply_report

@@ -136,3 +136,11 @@ def check_consent(plan: Any, allow_destructive: bool) -> None:
         )
 
 
+def apply_on(target: Any, plan: Any, *, allow_destructive: bool, dry_run: bool = False) -> dict[str, Any]:
+    """Apply ``plan`` to an open target and return its report; a target that cannot apply plans
+    (a schema file) is refused with one line."""
+    apply = getattr(target, "apply", None)
+    if apply is None:
+        raise InputError(f"{target.describe()}: this target cannot apply plans")
+    report = apply(plan, allow_destructive=allow_destructive, dry_run=dry_run)
+    return report if isinstance(report, dict) else {}

@@ -398,16 +398,13 @@ class Job:
 
     def apply(self, target_name: str, plan: Any, consent: bool) -> dict[str, Any]:
         from drift.targets import TargetOptions, open_target
+        from drift.workflow import apply_on
 
         target = open_target(target_name, TargetOptions(env=self.target_env()))
         try:
-            apply = getattr(target, "apply", None)
-            if apply is None:
-                raise InputError(f"{target.describe()}: this target cannot apply plans")
-            report = apply(plan, allow_destructive=consent, dry_run=False)
+            return apply_on(target, plan, allow_destructive=consent)
         finally:
             target.close()
-        return report if isinstance(report, dict) else {}
 
     # -- schedule / dispatch -----------------------------------------------------------------
     def drift_check(self, act: Activity) -> int:
