@@ -49,6 +49,7 @@ import gc
 import math
 import re
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -1256,3 +1257,42 @@ def dump_yaml(obj: Any) -> str:
     out[0] = out[0][1:]  # the document starts without the line break of its first piece
     out.append("\n")
     return "".join(out)
+
+
+# A document written in pieces (see drift.snapshot.parallel): the items of one top-level list are
+# written apart, and the rest of the document around them. Top-level keys are written one after the
+# other and each list item on its own, so the pieces joined are dump_yaml's text of the whole.
+
+
+def dump_yaml_items(items: list[Any]) -> str:
+    """The text of ``items`` as they continue a non-empty list that is the value of a top-level
+    key (each item on its own lines, starting with a line break)."""
+    out: list[str] = []
+    try:
+        _sequence(out, items, 1, False)
+    except RecursionError:
+        raise InputError("the value is nested too deeply to write as YAML") from None
+    return "".join(out)
+
+
+def dump_yaml_around(obj: dict[str, Any], key: str, more: Callable[[], str]) -> str:
+    """``dump_yaml`` of ``obj`` in which the non-empty list ``obj[key]`` goes on with the items
+    whose text ``more()`` gives (:func:`dump_yaml_items` of them); it is called once the rest of
+    the document is written."""
+    keys = list(obj)
+    cut = keys.index(key) + 1
+    if not obj[key] or type(obj[key]) is not list:
+        raise ValueError(f"{key!r} must be a non-empty list")
+    head: list[str] = []
+    tail: list[str] = []
+    try:
+        _mapping(head, {k: obj[k] for k in keys[:cut]}, 0, False)
+        if cut < len(keys):
+            _mapping(tail, {k: obj[k] for k in keys[cut:]}, 0, False)
+    except RecursionError:
+        raise InputError("the value is nested too deeply to write as YAML") from None
+    head[0] = head[0][1:]
+    head.append(more())
+    head += tail
+    head.append("\n")
+    return "".join(head)

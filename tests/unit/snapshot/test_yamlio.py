@@ -19,7 +19,7 @@ import pytest
 
 from drift.errors import InputError
 from drift.snapshot import yamlio
-from drift.snapshot.yamlio import JSDate, dump_yaml, load_yaml
+from drift.snapshot.yamlio import JSDate, dump_yaml, dump_yaml_around, dump_yaml_items, load_yaml
 
 
 def tagged(value: Any) -> Any:
@@ -584,6 +584,34 @@ def test_realworld_yaml_dumps_like_jsyaml(shared_dir: Path, jsyaml: ModuleType) 
             continue  # the one file with a log line in front of its YAML
     assert len(values) >= 80
     assert [dump_yaml(v) for v in values] == jsyaml.dump_many(values)
+
+
+def test_pieces_joined_are_the_whole_document(shared_dir: Path) -> None:
+    """A document written in pieces (the start of its ``fields`` list with the rest of the
+    document, and the rest of that list apart; see drift.snapshot.parallel) is the whole text, at
+    every place the list can be cut, on real users' snapshots."""
+    files = sorted((shared_dir / "realworld" / "snapshots" / "files").glob("*/*.y*ml"))
+    cuts = 0
+    for path in files:
+        try:
+            snap = load_yaml(path.read_bytes(), path.name)
+        except InputError:
+            continue  # the one file with a log line in front of its YAML
+        fields = snap.get("fields") if isinstance(snap, dict) else None
+        if not isinstance(fields, list) or not fields:
+            continue
+        whole = dump_yaml(snap)
+        for cut in sorted({1, len(fields) // 3, len(fields) // 2, len(fields)} - {0}):
+            first = dict(snap, fields=fields[:cut])
+            rest = dump_yaml_items(fields[cut:]) if fields[cut:] else ""
+            assert dump_yaml_around(first, "fields", lambda: rest) == whole, (path.name, cut)
+            cuts += 1
+    assert cuts >= 200
+
+
+def test_pieces_need_a_first_item() -> None:
+    with pytest.raises(ValueError):
+        dump_yaml_around({"fields": []}, "fields", lambda: "")
 
 
 # -------------------------------------------------------------------------------- speed
