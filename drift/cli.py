@@ -123,10 +123,16 @@ def run_snapshot(target: str, output: str | None, fmt: str | None, common: Commo
         import drift.snapshot.yamlio  # noqa: F401
     t = open_target(target, target_options(common, console))
     try:
-        snap = t.snapshot()
+        deferred = t.snapshot_deferred() if fmt == "yaml" and hasattr(t, "snapshot_deferred") else None
+        snap = t.snapshot() if deferred is None else None
     finally:
         t.close()
-    text = dump_snapshot(snap, fmt)
+    if deferred is not None:  # a large reading is built and written on two cores
+        from drift.snapshot.parallel import snapshot_yaml
+
+        text = snapshot_yaml(deferred)
+    else:
+        text = dump_snapshot(snap, fmt)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

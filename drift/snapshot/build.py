@@ -119,6 +119,15 @@ def _column_key(values: list[Any]) -> list[Any] | None:
     return [(1, zero) if v is None else (0, v) for v in values]
 
 
+def in_sort_order(names: Iterable[str]) -> list[str] | None:
+    """Distinct strings in the order lodash ``sortBy`` puts them (None if some are not strings)."""
+    names = list(names)
+    key = _column_key(names)
+    if key is None or not all(type(n) is str for n in names):
+        return None
+    return [names[i] for i in sorted(range(len(names)), key=key.__getitem__)]
+
+
 def _sort_by(items: list[dict[str, Any]], keys: Sequence[Any]) -> list[dict[str, Any]]:
     """lodash ``sortBy(items, keys)`` (stable)."""
     columns = [_column_key(list(map(k, items))) for k in keys]

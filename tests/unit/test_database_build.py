@@ -8,10 +8,17 @@ from __future__ import annotations
 import copy
 import json
 
-from drift.snapshot.build import SortedMetas, _without_id_sorted
+from drift.snapshot.build import SortedMetas, _sort_by, _without_id_sorted, in_sort_order
 from drift.snapshot.sanitize import sanitize_field
 from drift.targets.database.catalog import Catalog
-from drift.targets.database.directus import cast_rows, fields_raw
+from drift.targets.database.directus import (
+    DirectusRows,
+    cast_rows,
+    directus_snapshot,
+    fields_raw,
+    halves,
+    prepare_rows,
+)
 
 
 def _column(table: str, name: str, **extra: object) -> dict[str, object]:
@@ -79,3 +86,45 @@ def test_cast_rows_leave_the_rows_read_alone() -> None:
         {"id": 2, "special": None, "hidden": True, "options": None},
     ]
     assert out[1] is rows[1]  # nothing to cast: the row is shared, not copied
+
+
+def test_collections_in_sort_order_as_lodash_sorts_fields() -> None:
+    """``in_sort_order`` puts names where ``_sort_by`` puts their fields: UTF-16 order beyond
+    ASCII (an astral character sorts before U+FFFD there, after it in code points)."""
+    names = ["b", "a", "Z", "directus_users", "é", "\U0001f600x", "\ufffdy", "a b", "_x", "10", "9"]
+    fields = [{"collection": n, "meta": {"id": i}} for i, n in enumerate(reversed(names))]
+    by_fields = [f["collection"] for f in _sort_by(fields, [lambda f: f["collection"]])]
+    assert in_sort_order(names) == by_fields
+    assert by_fields.index("\U0001f600x") < by_fields.index("\ufffdy")
+    assert in_sort_order(["a", 1]) is None  # type: ignore[list-item]
+
+
+def test_halves_split_the_fields_list_where_collections_meet() -> None:
+    """Built for each part, the fields join into the whole list; system fields stay whole."""
+    catalog = Catalog(vendor="postgres")
+    rows = []
+    for t, table in enumerate(["zeta", "alpha", "mid", "émile", "beta"]):
+        catalog.tables.append(table)
+        catalog.primary_keys[table] = ["id"]
+        for c in range(t + 2):
+            column = {"name": f"c{c}" if c else "id", "table": table, "data_type": "integer",
+                      "default_value": None, "is_nullable": True, "is_unique": False,
+                      "is_primary_key": c == 0, "has_auto_increment": False,
+                      "foreign_key_table": None, "foreign_key_column": None}
+            catalog.columns.append(column)
+            rows.append({"id": len(rows) + 1, "collection": table, "field": column["name"],
+                         "special": None, "sort": None})
+    prepared = prepare_rows(catalog, DirectusRows([], rows, []))
+    whole = directus_snapshot(catalog, DirectusRows([], rows, []), directus="12.4.1")
+    assert len(whole["fields"]) == len(rows)
+    for share in (0.2, 0.5, 0.8):
+        parts = halves(catalog, prepared, share)
+        assert parts is not None
+        first, second = (
+            directus_snapshot(catalog, DirectusRows([], rows, []), directus="12.4.1", part=p)
+            for p in parts
+        )
+        assert first["fields"] and second["fields"]
+        assert first["fields"] + second["fields"] == whole["fields"]
+        assert dict(first, fields=whole["fields"]) == whole
+        assert second["collections"] == second["relations"] == []

@@ -25,7 +25,6 @@ while this thread makes Directus's rows into records ready for the build
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
 import threading
@@ -36,6 +35,7 @@ from types import ModuleType
 from typing import Any
 
 from drift.errors import TargetError
+from drift.snapshot.parallel import Deferred, gc_paused
 from drift.targets import TargetOptions
 from drift.targets.database import mysql, postgres, sqlite
 from drift.targets.database.catalog import Catalog
@@ -43,8 +43,10 @@ from drift.targets.database.directus import (
     DEFAULT_EXCLUDE_TABLES,
     META_TABLES,
     DirectusRows,
+    FieldsPart,
     Prepared,
     directus_snapshot,
+    halves,
     is_directus,
     prepare_rows,
     reference_version,
@@ -117,23 +119,6 @@ def _meanwhile(
     if failed:
         raise failed[0]
     finish[0]()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a snapshot is read and built.
-
-    Reading and building allocate a few hundred thousand small dicts and lists that all stay
-    alive; the collector would walk them again and again (about half the build time at 1,000
-    tables) and find nothing, since none of them is cyclic garbage.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Progress:
@@ -228,12 +213,30 @@ class DatabaseTarget:
 
     def snapshot(self) -> dict[str, Any]:
         """The database's snapshot (Directus mode or plain mode), read in its own transaction."""
+        with gc_paused():
+            return self.snapshot_deferred().build(None)
+
+    def snapshot_deferred(self) -> Deferred:
+        """The database read in its own transaction (closed on return), and what builds its
+        snapshot, whole or a part of its fields at a time (Directus mode)."""
         progress = _Progress(self.options.progress, self.describe())
         try:
-            with self.connect() as conn:
-                return self.snapshot_on(conn, progress=progress)
+            with gc_paused(), self.connect() as conn:
+                inspection = self.inspect_on(conn, progress=progress)
         finally:
             progress.done()
+
+        def build(part: FieldsPart | None) -> dict[str, Any]:
+            return self.snapshot_of(inspection, part=part)
+
+        def split(share: float) -> tuple[FieldsPart, FieldsPart] | None:
+            prepared = inspection.prepared
+            if prepared is None or prepared.exclude_tables != self._exclude_tables():
+                return None
+            return halves(inspection.catalog, prepared, share)
+
+        directus = inspection.directus_rows is not None
+        return Deferred(build, len(inspection.catalog.columns), split if directus else None)
 
     def snapshot_on(
         self, conn: Any, *, progress: _Progress | None = None
@@ -241,11 +244,14 @@ class DatabaseTarget:
         """The snapshot read on ``conn`` (a :class:`~.reader.Session` or a SQLAlchemy
         ``Connection``), inside the caller's transaction (nothing is committed or rolled back
         here). The reading it was built from is left in :attr:`last`."""
-        with _gc_paused():
+        with gc_paused():
             return self.snapshot_of(self.inspect_on(conn, progress=progress))
 
-    def snapshot_of(self, inspection: Inspection) -> dict[str, Any]:
-        """Build the snapshot from one reading (Directus mode or plain mode)."""
+    def snapshot_of(
+        self, inspection: Inspection, *, part: FieldsPart | None = None
+    ) -> dict[str, Any]:
+        """Build the snapshot from one reading (Directus mode or plain mode; ``part``: only that
+        part of the fields, Directus mode only)."""
         include = (
             list(self.options.include) if self.options.include is not None else None
         )
@@ -253,6 +259,8 @@ class DatabaseTarget:
             list(self.options.exclude) if self.options.exclude is not None else None
         )
         version = self.directus_version(inspection)
+        if part is not None and inspection.directus_rows is None:
+            raise RuntimeError("a plain-mode snapshot is built whole")
         try:
             if inspection.directus_rows is not None:
                 return directus_snapshot(
@@ -263,6 +271,7 @@ class DatabaseTarget:
                     exclude=exclude,
                     exclude_tables=self._exclude_tables(),
                     prepared=inspection.prepared,
+                    part=part,
                 )
             return plain_snapshot(
                 inspection.catalog, directus=version, include=include, exclude=exclude

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from drift.snapshot.build import SortedMetas, build_snapshot
+from drift.snapshot.build import SortedMetas, build_snapshot, in_sort_order
 from drift.snapshot.sanitize import FIELD_SCHEMA_KEYS
 from drift.targets.database.catalog import Catalog
 from drift.targets.database.types import get_default_value, get_local_type, js_truthy
@@ -289,11 +289,14 @@ def fields_raw(
     first: dict[tuple[Any, Any], dict[str, Any]] | None = None,
     *,
     picked: bool = False,
+    only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """``FieldsService.readAll()``: one record per column, then one per alias field
     (``first``: :func:`first_metas` of ``rows``, when worked out already). With ``picked`` each
     record is already what ``sanitize_field`` keeps of it: the schema has only the sanitizer's
-    keys, in its order (for ``build_snapshot(..., fields_picked=True)``)."""
+    keys, in its order (for ``build_snapshot(..., fields_picked=True)``). ``only``: the records
+    of these collections alone, and Directus's system fields (those a snapshot lists apart, in
+    ``systemFields``) of every collection."""
     metas = [*rows, *system_data()["fields"]]
     collections = list(map(dict.get, metas, itertools.repeat("collection")))
     if first is None:
@@ -305,6 +308,8 @@ def fields_raw(
         if table not in known:
             continue
         meta = first.get((table, column["name"]))
+        if only is not None and table not in only and not _is_system(meta):
+            continue
         local = get_local_type(column, meta)
         default = column.get("default_value")
         if picked:
@@ -346,6 +351,8 @@ def fields_raw(
     for meta, collection, special in zip(metas, collections, specials):
         if special is None or collection not in known or not _is_alias(special):
             continue
+        if only is not None and collection not in only and not _is_system(meta):
+            continue
         record = {
             "collection": collection,
             "field": meta.get("field"),
@@ -360,6 +367,11 @@ def fields_raw(
 
 
 _schema_values = operator.itemgetter(*FIELD_SCHEMA_KEYS)
+
+
+def _is_system(meta: Any) -> bool:
+    """A system field's ``meta``, as ``build_snapshot`` tells them apart."""
+    return isinstance(meta, dict) and meta.get("system") is True
 
 
 def relations_raw(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -415,15 +427,25 @@ def directus_snapshot(
     exclude: Sequence[str] | None = None,
     exclude_tables: Sequence[str] = DEFAULT_EXCLUDE_TABLES,
     prepared: Prepared | None = None,
+    part: FieldsPart | None = None,
 ) -> dict[str, Any]:
     """The snapshot Directus's ``GET /schema/snapshot`` returns for this database (``prepared``:
-    :func:`prepare_rows` of the same reading, done while the catalog was still being read)."""
+    :func:`prepare_rows` of the same reading, done while the catalog was still being read;
+    ``part``: only that part of the fields, see :func:`halves`)."""
     if prepared is None or prepared.exclude_tables != tuple(exclude_tables):
         prepared = prepare_rows(catalog, rows, exclude_tables, sort_metas=False)
+    alone = part is not None and part.alone
     return build_snapshot(
-        collections_raw(catalog, prepared.collections, exclude_tables),
-        fields_raw(catalog, prepared.fields, prepared.known, prepared.first, picked=True),
-        relations_raw(catalog, prepared.relations),
+        [] if alone else collections_raw(catalog, prepared.collections, exclude_tables),
+        fields_raw(
+            catalog,
+            prepared.fields,
+            prepared.known,
+            prepared.first,
+            picked=True,
+            only=None if part is None else part.collections,
+        ),
+        [] if alone else relations_raw(catalog, prepared.relations),
         vendor=catalog.vendor,
         directus=directus,
         include=include,
@@ -431,6 +453,49 @@ def directus_snapshot(
         sorted_metas=prepared.metas,
         fields_picked=True,
     )
+
+
+@dataclass(frozen=True)
+class FieldsPart:
+    """A part of a snapshot's ``fields`` list: the fields of these collections (``alone``: the
+    snapshot built for it need not hold its collections, relations and system fields)."""
+
+    collections: frozenset[str]
+    alone: bool = False
+
+
+def halves(
+    catalog: Catalog, prepared: Prepared, share: float
+) -> tuple[FieldsPart, FieldsPart] | None:
+    """The collections in two sets, the second with about ``share`` of the fields, such that in
+    the snapshot's ``fields`` list (sorted by collection first) every field of the first set comes
+    before every field of the second: the fields built for each part, joined, are the whole list
+    (the first part's snapshot is whole but for the second part's fields). None when there is no
+    such split with fields on both sides."""
+    order = in_sort_order(prepared.known)
+    if order is None:
+        return None
+    weight: dict[str, int] = {}  # columns with a (non-system) field row: most of the fields
+    first = prepared.first
+    for column in catalog.columns:
+        table = column["table"]
+        meta = first.get((table, column["name"]))
+        if meta is not None and not _is_system(meta):
+            weight[table] = weight.get(table, 0) + 1
+    total = sum(weight.values())
+    want = share * total
+    second: list[str] = []
+    got = 0
+    for name in reversed(order):
+        w = weight.get(name, 0)
+        if got >= want or got + w >= total:  # the first part keeps some fields
+            break
+        second.append(name)
+        got += w
+    if got == 0:
+        return None
+    rest = frozenset(second)
+    return FieldsPart(frozenset(n for n in order if n not in rest)), FieldsPart(rest, alone=True)
 
 
 @dataclass

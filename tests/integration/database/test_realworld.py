@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from drift.snapshot.parallel import snapshot_yaml
+from drift.snapshot.yamlio import dump_yaml
 from drift.targets import TargetOptions, open_target
 from tests.conftest import SHARED
 from tests.integration.database.conftest import restore_mariadb, restore_pg
@@ -76,3 +78,24 @@ def test_realworld_database_snapshot_equals_directus(
     assert inspection is not None and inspection.mode == "directus"
     # a fixed number of statements, whatever the size of the database
     assert inspection.round_trips <= 12
+
+    # built in two parts (the second in a child process, as a large snapshot is), the YAML text
+    # is still the whole snapshot's: each split of the fields joins back into Directus's list
+    target = open_target(url, TargetOptions())
+    try:
+        deferred = target.snapshot_deferred()
+    finally:
+        target.close()
+    assert deferred.split is not None
+    splits = 0
+    for share in (0.1, 0.5, 0.9):
+        parts = deferred.split(share)
+        if parts is None:
+            continue
+        first, second = (deferred.build(part) for part in parts)
+        assert first["fields"] + second["fields"] == expected["fields"]
+        assert dict(first, fields=expected["fields"]) == expected
+        splits += bool(first["fields"] and second["fields"])
+    if len({f["collection"] for f in expected["fields"]}) > 1:
+        assert splits, "no split of the fields into two non-empty parts"
+    assert snapshot_yaml(deferred, two=True) == dump_yaml(expected)
