@@ -9,7 +9,8 @@ column, an ``m2o`` to ``directus_users`` and one to the previous table), their
 column, plus a divider and an ``o2m`` alias) and ``directus_relations`` rows, with the casts
 Directus applies (booleans, JSON, CSV).
 
-In the same run, as whole processes, median of ``--runs``:
+In the same run, as whole processes, median of ``--runs`` for Directus's CLI and of ``--runs`` ×
+``--repeat`` for drift and the bare queries (cheap enough to sample more, alternating):
 
 - ``drift snapshot <url> -o drift.yaml`` (start-up included);
 - Directus's ``directus schema snapshot --yes --format yaml`` CLI on the same database, with the
@@ -27,7 +28,7 @@ at N tables and must be equal. drift's YAML must equal Directus's CLI output byt
 Targets: drift ≤ 0.1× Directus's time and ≤ 3× the bare queries. Exit 1 when a target is missed
 or the outputs differ (``--no-check`` only reports).
 
-    python bench/snapshot_bench.py [--tables 1000] [--small 100] [--runs 3] [--port 8083] [--profile]
+    python bench/snapshot_bench.py [--tables 1000] [--small 100] [--runs 3] [--repeat 3] [--port 8083] [--profile]
 """
 
 from __future__ import annotations
@@ -328,7 +329,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tables", type=int, default=1000)
     ap.add_argument("--small", type=int, default=100, help="first size, for the round-trip check")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=3, help="runs of Directus's CLI")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of drift and of the bare queries per Directus run")
     ap.add_argument("--port", type=int, default=int(os.environ.get("DRIFT_BENCH_SNAPSHOT_PORT", "8083")))
     ap.add_argument("--profile", action="store_true", help="also cProfile drift in-process")
     ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
@@ -370,15 +372,19 @@ def main() -> int:
             w, c, _ = timed(directus_cmd, cwd=db.run_dir, env=cli_env)
             walls["directus"].append(w)
             cpus["directus"].append(c)
-            w, c, _ = timed(drift_cmd, cwd=ROOT)
-            walls["drift"].append(w)
-            cpus["drift"].append(c)
-            walls["bare"].append(bare_queries(db.dsn, sent))
-            walls["bare_process"].append(timed(replay_cmd, cwd=ROOT)[0])
-            walls["startup"].append(timed(startup_cmd, cwd=ROOT)[0])
-            print(f"run {run + 1}: Directus CLI {walls['directus'][-1]:.2f}s, drift {walls['drift'][-1]:.3f}s, "
-                  f"bare queries {walls['bare'][-1]:.3f}s (as a process {walls['bare_process'][-1]:.3f}s), "
-                  f"drift --version {walls['startup'][-1]:.3f}s")
+            # drift and the bare queries take a second or less: several of each per Directus run,
+            # alternating, so that their medians are not one noisy sample
+            for _ in range(args.repeat):
+                w, c, _ = timed(drift_cmd, cwd=ROOT)
+                walls["drift"].append(w)
+                cpus["drift"].append(c)
+                walls["bare"].append(bare_queries(db.dsn, sent))
+                walls["bare_process"].append(timed(replay_cmd, cwd=ROOT)[0])
+                walls["startup"].append(timed(startup_cmd, cwd=ROOT)[0])
+            print(f"run {run + 1}: Directus CLI {walls['directus'][-1]:.2f}s, drift "
+                  + " ".join(f"{x:.3f}" for x in walls["drift"][-args.repeat:])
+                  + "s, bare queries " + " ".join(f"{x:.3f}" for x in walls["bare"][-args.repeat:])
+                  + f"s (as a process {walls['bare_process'][-1]:.3f}s), drift --version {walls['startup'][-1]:.3f}s")
 
         same = drift_yaml.read_bytes() == directus_yaml.read_bytes()
         snap_stats = _counts(drift_yaml)
@@ -396,7 +402,8 @@ def main() -> int:
                 drift_yaml, directus_yaml)),
         ]
         print()
-        print(f"PostgreSQL, {args.tables} tables × 20 columns ({snap_stats}); median of {args.runs}; "
+        print(f"PostgreSQL, {args.tables} tables × 20 columns ({snap_stats}); median of {args.runs} "
+              f"(drift and the bare queries: of {args.runs * args.repeat}); "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, {platform.python_version()}")
         print(f"  Directus `schema snapshot` CLI  {med['directus']:8.3f} s   (CPU {cpu['directus']:.2f} s)")
         print(f"  drift snapshot                  {med['drift']:8.3f} s   (CPU {cpu['drift']:.2f} s)")
@@ -408,7 +415,8 @@ def main() -> int:
         for name, ok, figure in checks:
             print(f"  {'OK    ' if ok else 'MISSED'} {name}: {figure}")
         result = {
-            "tables": args.tables, "small": args.small, "runs": args.runs, "walls": walls, "cpus": cpus,
+            "tables": args.tables, "small": args.small, "runs": args.runs, "repeat": args.repeat,
+            "walls": walls, "cpus": cpus,
             "medians": med, "ratio_directus": r_directus, "ratio_bare": r_bare, "ratio_cpu": r_cpu,
             "ratio_bare_process": med["drift"] / med["bare_process"],
             "round_trips": {str(args.small): len(sent_small), str(args.tables): len(sent)},
