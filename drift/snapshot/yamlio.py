@@ -52,21 +52,44 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-from yaml import events as _ev
-from yaml.error import MarkedYAMLError, YAMLError
-from yaml.reader import ReaderError
+from types import SimpleNamespace
 
 from drift.errors import InputError
 from drift.snapshot.js import is_array_index, js_keys, js_number_str, js_to_string, normalize_number
 
-try:  # libyaml: an order of magnitude faster than the pure-Python parser
-    from yaml._yaml import CParser as _CParser
+_PYYAML: Any = None
 
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _CParser = None
-    HAVE_LIBYAML = False
+
+def _pyyaml() -> Any:
+    """PyYAML's parser, its events and errors, loaded by the first read (writing needs none)."""
+    global _PYYAML
+    if _PYYAML is None:
+        import yaml
+        from yaml import events
+        from yaml.error import MarkedYAMLError, YAMLError
+        from yaml.reader import ReaderError
+
+        try:  # libyaml: an order of magnitude faster than the pure-Python parser
+            from yaml._yaml import CParser as parser
+
+            libyaml = True
+        except ImportError:  # pragma: no cover - depends on how PyYAML was built
+            parser, libyaml = yaml.SafeLoader, False
+        _PYYAML = SimpleNamespace(
+            parser=parser,
+            libyaml=libyaml,
+            events=events,
+            MarkedYAMLError=MarkedYAMLError,
+            YAMLError=YAMLError,
+            ReaderError=ReaderError,
+        )
+    return _PYYAML
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HAVE_LIBYAML":  # whether reads use libyaml (this loads PyYAML)
+        return _pyyaml().libyaml
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "HAVE_LIBYAML",
@@ -500,6 +523,7 @@ class _Builder:
 
     def run(self) -> Any:
         get_event = self.parser.get_event
+        _ev = _pyyaml().events
         ScalarEvent = _ev.ScalarEvent
         MappingStartEvent = _ev.MappingStartEvent
         MappingEndEvent = _ev.MappingEndEvent
@@ -770,10 +794,11 @@ def _join_surrogate_escapes(text: str, quote: int) -> str:
 def _build(text: str) -> Any:
     # libyaml refuses "\uD83D\uDE00"-style escapes (a UTF-16 surrogate pair) that js-yaml reads
     # as one character: such a scalar is rewritten with one "\U0001F600" escape and read again.
+    marked = _pyyaml().MarkedYAMLError
     for _attempt in range(100):
         try:
             return _Builder(_parser(text)).run()
-        except MarkedYAMLError as exc:
+        except marked as exc:
             mark = exc.context_mark
             if (
                 exc.problem != "found invalid Unicode character escape code"
@@ -789,9 +814,7 @@ def _build(text: str) -> Any:
 
 
 def _parser(text: str) -> Any:
-    if _CParser is not None:
-        return _CParser(text)
-    return yaml.SafeLoader(text)  # pragma: no cover - pure-Python parser, same events
+    return _pyyaml().parser(text)  # libyaml's, or the pure-Python parser: the same events
 
 
 def load_yaml(text: str | bytes, source: str) -> Any:
@@ -808,6 +831,7 @@ def load_yaml(text: str | bytes, source: str) -> Any:
     if nul != -1:
         line, column = _where(text, nul)
         raise InputError(f"{source}: line {line}, column {column}: null byte is not allowed in input")
+    y = _pyyaml()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the values built are acyclic: collection passes would only cost time
     try:
@@ -815,20 +839,20 @@ def load_yaml(text: str | bytes, source: str) -> Any:
     except _LoadError as exc:
         mark = exc.mark
         raise InputError(f"{source}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}") from None
-    except MarkedYAMLError as exc:
+    except y.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise InputError(f"{source}: {where}{problem}") from None
-    except ReaderError as exc:
+    except y.ReaderError as exc:
         line, column = _where(text, min(exc.position, len(text)))
         what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
         raise InputError(
             f"{source}: line {line}, column {column}: unacceptable character {what}: {exc.reason}"
         ) from None
-    except (YAMLError, UnicodeEncodeError) as exc:
+    except (y.YAMLError, UnicodeEncodeError) as exc:
         raise InputError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputError(f"{source}: nesting is too deep") from None
