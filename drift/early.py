@@ -5,7 +5,7 @@ requests, the schema file's validation) as the server spends answering. So befor
 (the entry point, :mod:`drift.entry`, calls it first thing), :func:`start` works out from the
 command line which read-only requests the Directus target is going to make and sends them at
 once, each on a thread and a connection of its own (standard library only: the request is written
-to a socket, the answer read by ``http.client``; one try, the connection closed after it):
+to a socket, the answer read by :func:`read_response`; one try, the connection closed after it):
 
 - the admin check, ``GET /policies/me/globals`` (every command that reads a Directus URL);
 - ``GET /schema/snapshot`` with the ``--include`` / ``--exclude`` query (``snapshot``, the URL side
@@ -515,22 +515,126 @@ def _send(read: _Read) -> tuple[Any, bool]:
 
 
 def _receive(read: _Read, sock: Any) -> None:
-    """Read the answer with http.client (status line, headers, sized or chunked body)."""
+    """Read the answer (:func:`read_response`)."""
     try:
-        import http.client
-
-        resp = http.client.HTTPResponse(sock, method=read.call.method)
-        try:
-            resp.begin()
-            data = resp.read()
-        finally:
-            resp.close()
-        read.ok, read.value = _answer(read.call.method, resp.status, resp.getheader("Content-Type") or "",
-                                      resp.getheader("Content-Encoding") or "", data)
+        status, headers, data = read_response(sock, read.call.method)
+        read.ok, read.value = _answer(read.call.method, status, headers.get("content-type", ""),
+                                      headers.get("content-encoding", ""), data)
     except Exception:  # noqa: BLE001 - any failure: the client makes the call itself
         read.ok = False
     finally:
         read.done.set()
+
+
+#: The most an answer's status line and headers may take.
+MAX_HEAD = 64 * 1024
+
+
+def read_response(sock: Any, method: str) -> tuple[int, dict[str, str], bytes]:
+    """An HTTP/1.1 answer to a request sent with ``Connection: close``: (status, headers with
+    lower-case names, body), the body sized by ``Content-Length``, chunked, or up to the close.
+
+    Only the plain forms a Directus server sends are taken; anything else (a malformed or folded
+    header line, a repeated or odd framing header, a short body) raises ``ValueError`` and the
+    client makes the call itself. ``http.client`` would do this too, but it loads ``ssl`` and the
+    ``email`` package, tens of milliseconds of a short command's start."""
+    buf = bytearray()
+    while b"\r\n\r\n" not in buf:
+        if len(buf) > MAX_HEAD:
+            raise ValueError("answer head too long")
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ValueError("connection closed before the answer's head")
+        buf += chunk
+    end = buf.index(b"\r\n\r\n")
+    if end > MAX_HEAD:
+        raise ValueError("answer head too long")
+    head = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    rest = bytes(buf[end + 4 :])
+    version, _, status_text = head[0].partition(" ")
+    code = status_text[:3]
+    if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+        raise ValueError("not an HTTP/1.x status line")
+    status = int(code)
+    headers: dict[str, str] = {}
+    for line in head[1:]:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip() or line[:1] in (" ", "\t"):
+            raise ValueError("malformed header line")
+        name = name.lower()
+        if name in headers and name in ("content-length", "transfer-encoding", "content-type", "content-encoding"):
+            raise ValueError(f"repeated {name}")
+        headers[name] = value.strip()
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        return status, headers, b""
+    framing = headers.get("transfer-encoding")
+    if framing is not None:
+        if framing.lower() != "chunked" or "content-length" in headers:
+            raise ValueError("unsupported framing")
+        return status, headers, _chunked(sock, rest)
+    if "content-length" in headers:
+        size_text = headers["content-length"]
+        if not size_text.isdigit():
+            raise ValueError("bad Content-Length")
+        size = int(size_text)
+        body = bytearray(rest)
+        while len(body) < size:
+            chunk = sock.recv(min(1 << 20, size - len(body)))
+            if not chunk:
+                raise ValueError("short body")
+            body += chunk
+        if len(body) != size:
+            raise ValueError("body longer than its Content-Length")
+        return status, headers, bytes(body)
+    body = bytearray(rest)  # no framing: the body runs to the close
+    while True:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return status, headers, bytes(body)
+        body += chunk
+
+
+def _chunked(sock: Any, rest: bytes) -> bytes:
+    buf = bytearray(rest)
+    pos = 0
+    body = bytearray()
+
+    def need(n: int) -> None:  # at least n bytes from pos on
+        while len(buf) - pos < n:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                raise ValueError("connection closed inside a chunked body")
+            buf.extend(chunk)
+
+    def line() -> bytes:
+        nonlocal pos
+        while True:
+            end = buf.find(b"\r\n", pos)
+            if end != -1:
+                text = bytes(buf[pos:end])
+                pos = end + 2
+                return text
+            if len(buf) - pos > MAX_HEAD:
+                raise ValueError("chunk line too long")
+            need(len(buf) - pos + 1)
+
+    while True:
+        size_text = line().split(b";", 1)[0].strip()
+        if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise ValueError("bad chunk size")
+        size = int(size_text, 16)
+        if size == 0:
+            while line():  # trailers, up to the empty line
+                pass
+            return bytes(body)
+        need(size + 2)
+        body += buf[pos : pos + size]
+        if buf[pos + size : pos + size + 2] != b"\r\n":
+            raise ValueError("chunk not followed by CRLF")
+        pos += size + 2
+        if pos > (1 << 20):  # drop what has been read
+            del buf[:pos]
+            pos = 0
 
 
 def _answer(method: str, status: int, content_type: str, encoding: str, data: bytes) -> tuple[bool, Any]:

@@ -627,3 +627,79 @@ def test_the_drift_command_gives_the_same_output_with_early_reads(fake, tmp_path
             inproc = run(*args)  # main(argv): no early reads
         assert (p.returncode, p.stdout, p.stderr) == (inproc.code, inproc.out, inproc.err), args
         assert len(calls) == len(f.seen) - len(calls), (calls, f.calls())  # the same calls, each once
+
+
+# ------------------------------------------------------------------------- the answer reader
+
+
+def _answer_of(raw: bytes, method: str = "GET", pieces: int = 7) -> tuple[int, dict[str, str], bytes]:
+    """``early.read_response`` of ``raw`` sent by a peer in ``pieces`` writes, then closed."""
+    import socket
+
+    ours, theirs = socket.socketpair()
+    ours.settimeout(5)
+
+    def write() -> None:
+        step = max(1, len(raw) // pieces)
+        for i in range(0, len(raw), step):
+            theirs.sendall(raw[i : i + step])
+            time.sleep(0.001)
+        theirs.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        return early.read_response(ours, method)
+    finally:
+        writer.join()
+        ours.close()
+
+
+BODY = json.dumps({"data": {"a": list(range(3000))}}).encode()
+
+
+def _chunks(body: bytes, size: int) -> bytes:
+    out = b"".join(b"%x;ext=1\r\n" % len(body[i : i + size]) + body[i : i + size] + b"\r\n"
+                   for i in range(0, len(body), size))
+    return out + b"0\r\nX-Trailer: 1\r\n\r\n"
+
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY,
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunks(BODY, 1000),
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: Chunked\r\n\r\n" + _chunks(BODY, 70000),
+    b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY,  # the body runs to the close
+], ids=["sized", "chunked", "large chunks", "to the close"])
+def test_answers_are_read_whole_whatever_their_framing(raw):
+    for pieces in (1, 7, 300):
+        status, headers, body = _answer_of(raw, pieces=pieces)
+        assert status == 200 and headers["content-type"] == "application/json" and body == BODY
+
+
+def test_an_answer_without_a_body_is_read_as_empty():
+    assert _answer_of(b"HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n", "POST") == (204, {"x-a": "b"}, b"")
+    status, _, body = _answer_of(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}")
+    assert (status, body) == (404, b"{}")
+
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  # closed before the whole body
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n",  # no last chunk
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n folded: line\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n{}",
+    b"HTTP/2 200\r\n\r\n{}",
+    b"SSH-2.0-OpenSSH\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",  # closed inside the head
+    b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n{}",
+], ids=["short body", "two lengths", "negative length", "other coding", "both framings", "bad chunk size",
+        "chunk without CRLF", "no last chunk", "folded header", "no colon", "HTTP/2", "not HTTP",
+        "head cut", "huge head"])
+def test_malformed_answers_are_refused(raw):
+    with pytest.raises(ValueError):
+        _answer_of(raw)
