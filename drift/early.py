@@ -11,10 +11,11 @@ to a socket, the answer read by :func:`read_response`; one try, the connection c
 - ``GET /schema/snapshot`` with the ``--include`` / ``--exclude`` query (``snapshot``, the URL side
   of ``diff`` when drift diffs locally, a schema file diffed against a URL);
 - ``POST /schema/diff`` with the query ``--mode`` / ``--force`` ask for (``diff`` and ``plan``
-  with the server engine). Its body is built exactly as the client builds it: the desired file
-  read and parsed by drift's schema-file loader (YAML or JSON), serialised compactly, sent as a
-  multipart upload above :data:`MULTIPART_THRESHOLD`. The loader is then handed the parsed
-  document instead of parsing the file a second time (it still validates it, see below);
+  with the server engine). Its body is built exactly as the client builds it: a JSON desired
+  file's own bytes where they can go as they are (UTF-8, no byte order mark), else the file read
+  and parsed by drift's schema-file loader (YAML or JSON) and serialised compactly; sent as a
+  multipart upload above :data:`MULTIPART_THRESHOLD`. A file parsed here is handed to the loader
+  so that it does not parse it a second time (it still validates it, see below);
 - with ``--force``, the empty partial snapshot that carries the instance's version and vendor.
 
 The command waits up to :data:`SEND_WAIT` for them to leave, then goes on loading while the server
@@ -393,11 +394,18 @@ def _header_safe(value: str) -> bool:
 
 
 def _file_body(read: _Read) -> bytes | None:
-    """The body the client would send for the desired schema file: the file read and parsed as the
-    schema-file loader does it (YAML or JSON), serialised as the client serialises it."""
-    from drift.snapshot.files import read_document
+    """The body the client would send for the desired schema file: a JSON file's own bytes when
+    they can go as they are (``drift.snapshot.files.sendable_json``; the loader then parses the
+    file itself), else the file read and parsed as the schema-file loader does it (YAML or JSON)
+    and serialised as the client serialises it."""
+    from drift.snapshot.files import is_json_name, read_bytes, read_document, sendable_json
 
-    read.document = read_document(read.call.body_file or "")
+    name = read.call.body_file or ""
+    if is_json_name(name):
+        raw = read_bytes(name)
+        if sendable_json(raw):
+            return raw
+    read.document = read_document(name)
     return json_body(read.document)
 
 

@@ -67,9 +67,13 @@ def parse_text(text: str, source: str, *, json_format: bool) -> Any:
 
 
 def read_text(path: str | Path) -> str:
+    return decode_text(read_bytes(path), path)
+
+
+def read_bytes(path: str | Path) -> bytes:
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -78,6 +82,9 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def decode_text(raw: bytes, path: str | Path) -> str:
     if raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return raw.decode("utf-8").removeprefix("\ufeff")
@@ -113,7 +120,60 @@ def load_document(path: str | Path) -> Any:
 def read_document(path: str | Path) -> Any:
     """Read and parse a YAML or JSON file, whatever is expected of it (no validation)."""
     name = str(path)
-    return parse_text(read_text(path), name, json_format=is_json_name(name))
+    if not is_json_name(name):
+        return parse_text(read_text(path), name, json_format=False)
+    raw = read_bytes(path)
+    document = parse_text(decode_text(raw, path), name, json_format=True)
+    if sendable_json(raw):
+        try:
+            _SOURCES[id(document)] = (document, raw, _state(document))
+        except ValueError:  # a value marshal cannot write: the document is sent re-serialised
+            pass
+    return document
+
+
+#: JSON files parsed in this process, by the id of the document: the document, the file's bytes
+#: and the document's state when parsed (see :func:`_state`).
+_SOURCES: dict[int, tuple[Any, bytes, bytes]] = {}
+
+
+def _state(document: Any) -> bytes:
+    """Every value of the document, in order, with its type (marshal's format 2, which has no
+    back-references: the same values give the same bytes); a few milliseconds for a large file,
+    against about twice that to re-serialise it as JSON."""
+    import marshal
+
+    return marshal.dumps(document, 2)
+
+
+def sendable_json(raw: bytes) -> bool:
+    """Whether the bytes of a JSON file parsed without error are what a request to Directus can
+    carry as they are: UTF-8 without a byte order mark, which ``JSON.parse`` reads into the very
+    values drift's parser reads (the same numbers as doubles, the last of duplicate keys,
+    JavaScript key order), so the server sees the same document as a compact re-serialisation
+    of drift's parse would give it."""
+    if raw[:3] == b"\xef\xbb\xbf" or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def json_source(document: Any) -> bytes | None:
+    """The bytes of the JSON file ``document`` was parsed from, when :func:`sendable_json` (None
+    otherwise): sent as they are, they spare a re-serialisation of a large desired file (and
+    match the body the ``drift`` command's early diff request sent). Only for the very object the
+    file was parsed into, and only while it holds what was parsed: a document changed since gets
+    None, and is re-serialised."""
+    got = _SOURCES.get(id(document))
+    if got is None or got[0] is not document:
+        return None
+    try:
+        return got[1] if _state(document) == got[2] else None
+    except ValueError:  # it now holds something marshal cannot write: changed
+        return None
 
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:

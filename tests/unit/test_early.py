@@ -28,6 +28,7 @@ import pytest
 
 from drift import early
 from drift.errors import DriftError, ValidationError
+from drift.snapshot import files as files_mod
 from drift.snapshot.files import load_snapshot
 from drift.targets import TargetOptions
 from drift.targets.directus import DirectusTarget, RetryPolicy
@@ -96,7 +97,11 @@ class FakeDirectus:
                 snap["relations"] = [r for r in snap["relations"] if r["collection"] in keep]
             return 200, json.dumps({"data": snap}).encode()
         if seen.path == "/schema/diff":
-            desired = self.desired_of(seen)
+            try:
+                desired = self.desired_of(seen)
+            except ValueError:  # as Directus refuses a body that is not JSON
+                return 400, json.dumps({"errors": [{"message": "Invalid payload.",
+                                                    "extensions": {"code": "INVALID_PAYLOAD"}}]}).encode()
             digest = hashlib.sha256(json.dumps(desired, sort_keys=True).encode()).hexdigest()
             diff = {"collections": [{"collection": "tags", "diff": [{"kind": "D", "lhs": {"collection": "tags"}}]}],
                     "fields": [], "systemFields": [], "relations": []}
@@ -527,7 +532,49 @@ def test_a_desired_file_that_cannot_be_parsed_is_reported_by_the_loader(fake, tm
     while not f.seen and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(0.1)
+    # the admin check, and the file's own bytes sent as they are (they are not parsed first); the
+    # server's refusal is never taken
+    assert [s.method for s in f.seen] == ["GET", "POST"]
+    assert f.seen[1].body == path.read_bytes()
+    assert early.take(url, TOKEN, "POST", "/schema/diff", None, path.read_bytes()) == (False, None)
+
+
+def test_a_yaml_desired_file_that_cannot_be_parsed_is_not_sent(fake, tmp_path):
+    f, url = fake
+    path = tmp_path / "desired.yaml"
+    path.write_text("version: [1\n", encoding="utf-8")
+    early.start(["diff", url, str(path)], {"DIRECTUS_TOKEN": TOKEN})
+    with pytest.raises(DriftError):
+        load_snapshot(path)
+    time.sleep(0.2)
     assert [s.method for s in f.seen] == ["GET"]  # the admin check; no body, so no diff
+
+
+def test_a_json_desired_file_goes_as_its_own_bytes_and_is_parsed_once(fake, tmp_path, monkeypatch):
+    f, url = fake
+    path, desired = desired_file(tmp_path)
+    pretty = json.dumps(desired, indent=3).encode()  # not what a re-serialisation would give
+    path.write_bytes(pretty)
+    parses = []
+    real = files_mod.parse_json
+    monkeypatch.setattr(files_mod, "parse_json", lambda *a, **k: parses.append(1) or real(*a, **k))
+    early.start(["diff", url, str(path)], {"DIRECTUS_TOKEN": TOKEN})
+    answer = target(url).server_diff(load_snapshot(path))
+    assert answer["hash"] and len(parses) == 1
+    posts = [s for s in f.seen if s.method == "POST"]
+    assert len(posts) == 1 and posts[0].body == pretty  # taken early: the client sent nothing
+
+
+@pytest.mark.parametrize("head", [b"\xef\xbb\xbf", b""])
+def test_a_json_file_with_a_byte_order_mark_is_sent_re_serialised(fake, tmp_path, head):
+    f, url = fake
+    path, desired = desired_file(tmp_path)
+    path.write_bytes(head + json.dumps(desired, indent=1).encode())
+    early.start(["diff", url, str(path)], {"DIRECTUS_TOKEN": TOKEN})
+    target(url).server_diff(load_snapshot(path))
+    posts = [s for s in f.seen if s.method == "POST"]
+    assert len(posts) == 1
+    assert posts[0].body == (early.json_body(desired) if head else path.read_bytes())
 
 
 def test_the_apply_never_takes_an_early_answer(fake, monkeypatch):
@@ -703,3 +750,19 @@ def test_an_answer_without_a_body_is_read_as_empty():
 def test_malformed_answers_are_refused(raw):
     with pytest.raises(ValueError):
         _answer_of(raw)
+
+
+def test_a_json_document_is_sent_as_its_file_only_while_unchanged(tmp_path):
+    path, _ = desired_file(tmp_path)
+    doc = load_snapshot(path)
+    assert files_mod.json_source(doc) == path.read_bytes()
+    assert files_mod.json_source(copy.deepcopy(doc)) is None  # an equal copy is another object
+    for change in (
+        lambda d: d["fields"][0]["schema"].__setitem__("name", "x"),
+        lambda d: d["fields"][0]["schema"].__setitem__("is_nullable", int(d["fields"][0]["schema"]["is_nullable"])),
+        lambda d: d["relations"].append({}),
+        lambda d: d["collections"][0].__setitem__("meta", object()),  # nothing JSON can carry
+    ):
+        doc = load_snapshot(path)
+        change(doc)
+        assert files_mod.json_source(doc) is None

@@ -205,8 +205,11 @@ class DirectusClient:
 
     def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None,
                   timeout: float | None = None) -> Any:
-        """POST a JSON body (multipart when large); None for 204."""
-        raw = json_body(body)
+        """POST a JSON body (multipart when large); None for 204. A desired file's document goes
+        as the file's own bytes where they can (``drift.snapshot.files.json_source``)."""
+        from drift.snapshot.files import json_source
+
+        raw = json_source(body) or json_body(body)
         if path != APPLY_PATH:
             # A read-only POST (the diff) may have been sent early with exactly this body.
             taken, value = early.take(self.base, self._token, "POST", path, params, raw)
