@@ -135,13 +135,21 @@ def run_snapshot(target: str, output: str | None, fmt: str | None, common: Commo
         text = dump_snapshot(snap, fmt)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            _write_utf8(output, text)
         except OSError as exc:
             raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
         console.note(f"Snapshot saved to {output}")
     else:
         console.out(text if text.endswith("\n") else text + "\n")
     return exits.OK
+
+
+def _write_utf8(path: str, text: str, chunk: int = 1 << 20) -> None:
+    """``Path(path).write_text(text, encoding="utf-8")`` a megabyte at a time: a large snapshot is
+    never held twice, as text and as one block of bytes."""
+    with open(path, "wb") as fh:
+        for start in range(0, len(text), chunk):
+            fh.write(text[start : start + chunk].encode("utf-8"))
 
 
 def run_plan(target: str, schema_file: str, output: str | None, fmt: str, exit_code: bool, common: Common,
