@@ -241,6 +241,16 @@ class Database:
 # -- the measurements -------------------------------------------------------------------------------
 
 
+def settle() -> None:
+    """Before each timed run: the 22 MB files the last runs wrote go to disk now, and this
+    process's garbage is collected, so that neither lands in the middle of the next run."""
+    import gc
+
+    os.sync()
+    gc.collect()
+    time.sleep(0.2)
+
+
 def timed(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system of the child) and stderr of one whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -369,16 +379,20 @@ def main() -> int:
         walls: dict[str, list[float]] = {"drift": [], "directus": [], "bare": [], "bare_process": [], "startup": []}
         cpus: dict[str, list[float]] = {"drift": [], "directus": []}
         for run in range(args.runs):
+            settle()
             w, c, _ = timed(directus_cmd, cwd=db.run_dir, env=cli_env)
             walls["directus"].append(w)
             cpus["directus"].append(c)
             # drift and the bare queries take a second or less: several of each per Directus run,
             # alternating, so that their medians are not one noisy sample
             for _ in range(args.repeat):
+                settle()
                 w, c, _ = timed(drift_cmd, cwd=ROOT)
                 walls["drift"].append(w)
                 cpus["drift"].append(c)
+                settle()
                 walls["bare"].append(bare_queries(db.dsn, sent))
+                settle()
                 walls["bare_process"].append(timed(replay_cmd, cwd=ROOT)[0])
                 walls["startup"].append(timed(startup_cmd, cwd=ROOT)[0])
             print(f"run {run + 1}: Directus CLI {walls['directus'][-1]:.2f}s, drift "
