@@ -97,8 +97,11 @@ def _in_two(build: Callable[[Any], dict[str, Any]], first: Any, second: Any) -> 
         r, w = os.pipe()
     except OSError:
         return None
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered that both processes could write
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
     try:
         pid = os.fork()
     except OSError:
