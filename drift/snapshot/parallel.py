@@ -11,7 +11,7 @@ the pieces joined are exactly the text of the whole
 (:func:`drift.snapshot.yamlio.dump_yaml_around`).
 
 Only on Linux with at least two usable CPUs, with no other thread running (a fork copies only the
-calling thread) and with enough fields to be worth a process. Anything that goes wrong in the
+calling thread), with enough fields to be worth a process, and unless ``DRIFT_NO_FORK`` is set. Anything that goes wrong in the
 child (it fails, is killed, sends a short answer) is not an error: this process then builds and
 writes that part itself. The child never touches the database connection (it is closed before
 the fork), writes nothing but its pipe and leaves with ``os._exit``, so no buffered output and no
@@ -66,7 +66,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def _two_cores() -> bool:
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+    if os.environ.get("DRIFT_NO_FORK") or not sys.platform.startswith("linux") or threading.active_count() != 1:
         return False
     try:
         return len(os.sched_getaffinity(0)) >= 2

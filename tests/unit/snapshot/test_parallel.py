@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -121,3 +122,19 @@ def test_an_error_in_this_process_ends_the_child(monkeypatch: pytest.MonkeyPatch
 def test_two_cores_only_where_forking_is_safe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "darwin")
     assert parallel._two_cores() is False
+
+
+def test_drift_no_fork_keeps_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert parallel._two_cores() is (threading.active_count() == 1)
+    monkeypatch.setenv("DRIFT_NO_FORK", "1")
+    assert parallel._two_cores() is False
+
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    d = _deferred()
+    d.fields = parallel.MIN_FIELDS
+    assert snapshot_yaml(d) == dump_yaml(_snapshot())
