@@ -4,8 +4,9 @@ Against a small Directus, a drift process spends about as long starting (the int
 requests, the schema file's validation) as the server spends answering. So before those imports
 (the entry point, :mod:`drift.entry`, calls it first thing), :func:`start` works out from the
 command line which read-only requests the Directus target is going to make and sends them at
-once, each on a thread and a connection of its own (standard library only: the request is written
-to a socket, the answer read by :func:`read_response`; one try, the connection closed after it):
+once from one thread, each on a connection of its own (standard library only: the request is
+written to a socket, the answer read by :func:`read_response`; one try, the connection closed after
+it):
 
 - the admin check, ``GET /policies/me/globals`` (every command that reads a Directus URL);
 - ``GET /schema/snapshot`` with the ``--include`` / ``--exclude`` query (``snapshot``, the URL side
