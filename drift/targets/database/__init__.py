@@ -474,9 +474,6 @@ class DatabaseTarget:
             return mysql.inspect(reader), _nothing
         return sqlite.inspect(reader), _nothing
 
-    def _read_table(self, reader: Reader, table: str) -> list[dict[str, Any]]:
-        return self._read_table_later(reader, table)()
-
     def _read_table_later(
         self, reader: Reader, table: str
     ) -> Callable[[], list[dict[str, Any]]]:

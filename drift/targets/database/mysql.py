@@ -185,17 +185,11 @@ _STRING_TYPES = {0, 246}
 _JSON_TYPES = {245}
 
 
-def read_table(
-    reader: Reader, table: str, db: str | None = None
-) -> list[dict[str, Any]]:
-    """Every row of ``table`` (``SELECT *``, no order), values as mysql2 delivers them."""
-    return read_table_later(reader, table)()
-
-
 def read_table_later(
     reader: Reader, table: str, db: str | None = None
 ) -> Callable[[], list[dict[str, Any]]]:
-    """Run :func:`read_table`'s query now; what makes its rows into records, for later."""
+    """Every row of ``table`` (``SELECT *``, no order), values as mysql2 delivers them: the query
+    runs now, and what it returns makes the rows into records later."""
     rows, desc = reader.raw(f"SELECT * FROM {reader.quote(table)}")
     cols = [(d[0], d[1]) for d in desc]
     return lambda: [

@@ -376,19 +376,12 @@ def _kind(oid: int) -> str:
     return "value"
 
 
-def read_table(
-    reader: Reader, table: str, schemas: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """Every row of ``table`` (``SELECT *``, no order, like Directus), values as node-postgres
-    delivers them."""
-    return read_table_later(reader, table, schemas)()
-
-
 def read_table_later(
     reader: Reader, table: str, schemas: tuple[str, ...]
 ) -> Callable[[], list[dict[str, Any]]]:
-    """Run :func:`read_table`'s query now; what makes its rows into records, for later (on the
-    fast reader JSON values stay bytes until then)."""
+    """Every row of ``table`` (``SELECT *``, no order, like Directus), values as node-postgres
+    delivers them: the query runs now, and what it returns makes the rows into records later
+    (on the fast reader JSON values stay bytes until then)."""
     name = reader.quote(schemas[0]) + "." + reader.quote(table)
     rows, desc = reader.raw(f"SELECT * FROM {name}", json_bytes=True)
     fast = reader.fast

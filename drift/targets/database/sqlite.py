@@ -198,15 +198,11 @@ def inspect(reader: Reader) -> Catalog:
     return cat
 
 
-def read_table(reader: Reader, table: str, _ns: Any = None) -> list[dict[str, Any]]:
-    """Every row of ``table`` (``SELECT *``, no order), values as node-sqlite3 delivers them."""
-    return read_table_later(reader, table)()
-
-
 def read_table_later(
     reader: Reader, table: str, _ns: Any = None
 ) -> Callable[[], list[dict[str, Any]]]:
-    """Run :func:`read_table`'s query now; what makes its rows into records, for later."""
+    """Every row of ``table`` (``SELECT *``, no order), values as node-sqlite3 delivers them: the
+    query runs now, and what it returns makes the rows into records later."""
     rows, desc = reader.raw(f"SELECT * FROM {reader.quote(table)}")
     names = [d[0] for d in desc]
     return lambda: [{n: driver_value(v) for n, v in zip(names, row)} for row in rows]
