@@ -30,7 +30,6 @@ changed before the plan is loaded, checked and consented to.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -58,6 +57,7 @@ from drift.targets.database.ddl import (
     server_default,
 )
 from drift.targets.database.meta_rows import MetaRows
+from drift.targets.database.reader import bind_params
 from drift.targets.database.url import check_driver, driver_connect
 
 SECTIONS = ("collections", "fields", "systemFields", "relations")
@@ -760,10 +760,6 @@ def _db_message(exc: BaseException) -> str:
     return " ".join(str(orig).split())[:300]
 
 
-# SQLAlchemy text()'s bind-parameter syntax (``:name``, not ``::cast``), for psycopg's ``%(name)s``
-_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
-
-
 class _Session:
     """The apply's one connection, whichever way it is made: queries with ``:name`` parameters,
     whole scripts run as they are, commit, rollback. ``conn`` is what the snapshot is read on,
@@ -816,7 +812,7 @@ class _PsycopgSession(_Session):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         with self.conn.cursor() as cur:
             if params:
-                cur.execute(_BIND.sub(r"%(\1)s", sql), dict(params))
+                cur.execute(*bind_params(sql, params, "pyformat"))  # psycopg's paramstyle
             else:
                 cur.execute(sql)
             return cur.fetchall() if cur.description else []

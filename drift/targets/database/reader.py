@@ -75,7 +75,7 @@ def session_of(conn: Any) -> Session:
     )
 
 
-def _bind(sql: str, params: Mapping[str, Any], paramstyle: str) -> tuple[str, Any]:
+def bind_params(sql: str, params: Mapping[str, Any], paramstyle: str) -> tuple[str, Any]:
     """``sql`` with ``:name`` parameters in the driver's ``paramstyle``, and its parameters."""
     if paramstyle == "named":
         return sql, dict(params)
@@ -140,7 +140,7 @@ class Reader:
         self.round_trips += 1
         with self._errors(sql):
             if params:
-                cur.execute(*_bind(sql, params, self._paramstyle))
+                cur.execute(*bind_params(sql, params, self._paramstyle))
             else:
                 cur.execute(sql)
             names = [d[0] for d in cur.description or ()]
