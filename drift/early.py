@@ -377,7 +377,9 @@ def reset() -> None:
 
 def _adopt_documents(reads: list[_Read]) -> None:
     """Hand the desired files the early reads parse to the schema-file loader, so it does not
-    parse them a second time (it still validates them; it parses them itself if this failed)."""
+    parse them a second time (it still validates them; it parses them itself if this failed),
+    and have it keep the bytes of a JSON one, which may have gone as they are (the client then
+    sends the same body, see ``drift.snapshot.files.json_source``)."""
     files = [r for r in reads if r.call.body_file is not None]
     if not files:
         return
@@ -387,7 +389,10 @@ def _adopt_documents(reads: list[_Read]) -> None:
         def document(read: _Read = read) -> Any:
             return read.document if read.wait(read.built) else None
 
-        loader.expect_document(read.call.body_file or "", document)
+        name = read.call.body_file or ""
+        loader.expect_document(name, document)
+        if loader.is_json_name(name):
+            loader.keep_source(name)
 
 
 def _header_safe(value: str) -> bool:

@@ -120,8 +120,9 @@ def load_document(path: str | Path) -> Any:
 def read_document(path: str | Path) -> Any:
     """Read and parse a YAML or JSON file, whatever is expected of it (no validation)."""
     name = str(path)
-    if not is_json_name(name):
-        return parse_text(read_text(path), name, json_format=False)
+    if name not in _KEEP or not is_json_name(name):
+        return parse_text(read_text(path), name, json_format=is_json_name(name))
+    _KEEP.discard(name)
     raw = read_bytes(path)
     document = parse_text(decode_text(raw, path), name, json_format=True)
     if sendable_json(raw):
@@ -132,9 +133,18 @@ def read_document(path: str | Path) -> Any:
     return document
 
 
-#: JSON files parsed in this process, by the id of the document: the document, the file's bytes
-#: and the document's state when parsed (see :func:`_state`).
+#: JSON files whose bytes a request may carry as they are, by name (see :func:`keep_source`).
+_KEEP: set[str] = set()
+#: The documents parsed from those files, by id: the document, the file's bytes and the
+#: document's state when parsed (see :func:`_state`).
 _SOURCES: dict[int, tuple[Any, bytes, bytes]] = {}
+
+
+def keep_source(name: str) -> None:
+    """The next :func:`read_document` of the JSON file ``name`` keeps its bytes and the parsed
+    document's state for :func:`json_source`. The ``drift`` command asks it for the desired file
+    its early diff request sends (:mod:`drift.early`); other files are parsed without that cost."""
+    _KEEP.add(name)
 
 
 def _state(document: Any) -> bytes:
@@ -162,11 +172,11 @@ def sendable_json(raw: bytes) -> bool:
 
 
 def json_source(document: Any) -> bytes | None:
-    """The bytes of the JSON file ``document`` was parsed from, when :func:`sendable_json` (None
-    otherwise): sent as they are, they spare a re-serialisation of a large desired file (and
-    match the body the ``drift`` command's early diff request sent). Only for the very object the
-    file was parsed into, and only while it holds what was parsed: a document changed since gets
-    None, and is re-serialised."""
+    """The bytes of the JSON file ``document`` was parsed from, when it was kept
+    (:func:`keep_source`) and :func:`sendable_json` (None otherwise): sent as they are, they spare
+    a re-serialisation of a large desired file and match the body the ``drift`` command's early
+    diff request sent. Only for the very object the file was parsed into, and only while it holds
+    what was parsed: a document changed since gets None, and is re-serialised."""
     got = _SOURCES.get(id(document))
     if got is None or got[0] is not document:
         return None

@@ -754,6 +754,8 @@ def test_malformed_answers_are_refused(raw):
 
 def test_a_json_document_is_sent_as_its_file_only_while_unchanged(tmp_path):
     path, _ = desired_file(tmp_path)
+    assert files_mod.json_source(load_snapshot(path)) is None  # bytes kept only when asked for
+    files_mod.keep_source(str(path))
     doc = load_snapshot(path)
     assert files_mod.json_source(doc) == path.read_bytes()
     assert files_mod.json_source(copy.deepcopy(doc)) is None  # an equal copy is another object
@@ -763,6 +765,7 @@ def test_a_json_document_is_sent_as_its_file_only_while_unchanged(tmp_path):
         lambda d: d["relations"].append({}),
         lambda d: d["collections"][0].__setitem__("meta", object()),  # nothing JSON can carry
     ):
+        files_mod.keep_source(str(path))
         doc = load_snapshot(path)
         change(doc)
         assert files_mod.json_source(doc) is None
