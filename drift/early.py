@@ -141,6 +141,17 @@ def _parse(argv: list[str]) -> tuple[str, list[str], dict[str, list[str]]] | Non
     positionals: list[str] = []
     options: dict[str, list[str]] = {}
     i, n = 1, len(argv)
+
+    def value_of(inline: str | None) -> str | None:
+        """An option's value: given with it, else the next argument (None: there is none)."""
+        nonlocal i
+        if inline is not None:
+            return inline
+        if i >= n:
+            return None
+        i += 1
+        return argv[i - 1]
+
     while i < n:
         arg = argv[i]
         i += 1
@@ -148,20 +159,13 @@ def _parse(argv: list[str]) -> tuple[str, list[str], dict[str, list[str]]] | Non
             positionals.extend(argv[i:])
             break
         if arg.startswith("--"):
-            name, eq, value = arg.partition("=")
-            if name not in known:
+            name, eq, inline = arg.partition("=")
+            if name not in known or (eq and not known[name]):
                 return None
-            if known[name]:
-                if not eq:
-                    if i >= n:
-                        return None
-                    value = argv[i]
-                    i += 1
-                options.setdefault(name, []).append(value)
-            elif eq:
+            value = value_of(inline if eq else None) if known[name] else ""
+            if value is None:
                 return None
-            else:
-                options.setdefault(name, []).append("")
+            options.setdefault(name, []).append(value)
         elif arg.startswith("-") and len(arg) > 1:
             j = 1
             while j < len(arg):
@@ -169,16 +173,14 @@ def _parse(argv: list[str]) -> tuple[str, list[str], dict[str, list[str]]] | Non
                 j += 1
                 if name not in known:
                     return None
-                if known[name]:
-                    value = arg[j:]
-                    if not value:
-                        if i >= n:
-                            return None
-                        value = argv[i]
-                        i += 1
-                    options.setdefault(name, []).append(value)
-                    break
-                options.setdefault(name, []).append("")
+                if not known[name]:
+                    options.setdefault(name, []).append("")
+                    continue
+                value = value_of(arg[j:] or None)
+                if value is None:
+                    return None
+                options.setdefault(name, []).append(value)
+                break
         else:
             positionals.append(arg)
     if len(positionals) != _POSITIONALS[command]:
