@@ -49,10 +49,10 @@ import gc
 import math
 import re
 from array import array
-from collections.abc import Callable
-from typing import Any
-
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import Any
 
 from drift.errors import InputError
 from drift.snapshot.js import is_array_index, js_keys, js_number_str, js_to_string, normalize_number
@@ -1266,18 +1266,24 @@ def _sequence(out: list[str], seq: list[Any] | tuple[Any, ...], level: int, dash
         out[first] = _item_prefix(level - 1) + out[first][len(pre) - 2 :]
 
 
+@contextmanager
+def _depth_checked() -> Iterator[None]:
+    try:
+        yield
+    except RecursionError:
+        raise InputError("the value is nested too deeply to write as YAML") from None
+
+
 def dump_yaml(obj: Any) -> str:
     """js-yaml 4 ``dump(obj)`` with default options, byte for byte, for JSON-like data."""
     out: list[str] = []
-    try:
+    with _depth_checked():
         if type(obj) is dict and obj:
             _mapping(out, obj, 0, False)
         elif type(obj) in (list, tuple) and obj:
             _sequence(out, obj, 0, False)
         else:
             return _scalar(obj, 0) + "\n"
-    except RecursionError:
-        raise InputError("the value is nested too deeply to write as YAML") from None
     out[0] = out[0][1:]  # the document starts without the line break of its first piece
     out.append("\n")
     return "".join(out)
@@ -1292,10 +1298,8 @@ def dump_yaml_items(items: list[Any]) -> str:
     """The text of ``items`` as they continue a non-empty list that is the value of a top-level
     key (each item on its own lines, starting with a line break)."""
     out: list[str] = []
-    try:
+    with _depth_checked():
         _sequence(out, items, 1, False)
-    except RecursionError:
-        raise InputError("the value is nested too deeply to write as YAML") from None
     return "".join(out)
 
 
@@ -1309,12 +1313,10 @@ def dump_yaml_around(obj: dict[str, Any], key: str, more: Callable[[], str]) -> 
         raise ValueError(f"{key!r} must be a non-empty list")
     head: list[str] = []
     tail: list[str] = []
-    try:
+    with _depth_checked():
         _mapping(head, {k: obj[k] for k in keys[:cut]}, 0, False)
         if cut < len(keys):
             _mapping(tail, {k: obj[k] for k in keys[cut:]}, 0, False)
-    except RecursionError:
-        raise InputError("the value is nested too deeply to write as YAML") from None
     head[0] = head[0][1:]
     head.append(more())
     head += tail
