@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT, ROOT, app_dir, compile_drift, directus_home, drift_command, node_bin, python_for_drift
+from common import (OUT, ROOT, app_dir, compile_drift, directus_home, drift_command, node_bin,  # noqa: E402
+                    python_for_drift, run_timed)
 
 SCRIPT = ROOT / "scripts" / "directus-server.sh"
 PG = os.environ.get("DRIFT_TEST_PG", "postgres@127.0.0.1:5432")
@@ -252,16 +252,13 @@ def settle() -> None:
 
 
 def timed(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds (user + system of the child) and stderr of one whole process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    """Wall seconds, CPU seconds (user + system of the child) and stderr of one whole process,
+    which must succeed."""
+    wall, cpu, proc = run_timed(cmd, env if env is not None else dict(os.environ), cwd)
+    stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        sys.exit(f"snapshot_bench: {' '.join(cmd[:3])} … exited {proc.returncode}: {proc.stderr.strip()[-600:]}")
-    return wall, cpu, proc.stderr
+        sys.exit(f"snapshot_bench: {' '.join(cmd[:3])} … exited {proc.returncode}: {stderr.strip()[-600:]}")
+    return wall, cpu, stderr
 
 
 def drift_statements(url: str) -> tuple[list[tuple[Any, Any]], int]:
