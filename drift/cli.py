@@ -24,6 +24,12 @@ from drift.errors import DriftError, InputError
 from drift.workflow import apply_on, target_options, check_consent, load_plan_file, make_plan
 from drift.secrets import redact
 
+# Large objects a command is done with (a snapshot's reading, the built snapshot), left for the
+# process's exit to drop instead of being freed one object at a time when they go out of scope:
+# the console script ends with os._exit (see main), which frees no object; a command run
+# in-process (argv given) frees them when it returns.
+_spared: list[Any] = []
+
 # -- output helpers ------------------------------------------------------------------------------
 
 
@@ -127,29 +133,38 @@ def run_snapshot(target: str, output: str | None, fmt: str | None, common: Commo
         snap = t.snapshot() if deferred is None else None
     finally:
         t.close()
+    _spared.extend((t, deferred, snap))
     if deferred is not None:  # a large reading is built and written on two cores
-        from drift.snapshot.parallel import snapshot_yaml
+        from drift.snapshot.parallel import snapshot_yaml_pieces
 
-        text = snapshot_yaml(deferred)
+        pieces = snapshot_yaml_pieces(deferred, keep=_spared)
     else:
-        text = dump_snapshot(snap, fmt)
+        pieces = [dump_snapshot(snap, fmt)]
     if output:
         try:
-            _write_utf8(output, text)
+            _write_utf8(output, pieces)
         except OSError as exc:
             raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
         console.note(f"Snapshot saved to {output}")
     else:
+        from drift.snapshot.parallel import joined
+
+        text = joined(pieces)
         console.out(text if text.endswith("\n") else text + "\n")
     return exits.OK
 
 
-def _write_utf8(path: str, text: str, chunk: int = 1 << 20) -> None:
-    """``Path(path).write_text(text, encoding="utf-8")`` a megabyte at a time: a large snapshot is
-    never held twice, as text and as one block of bytes."""
+def _write_utf8(path: str, pieces: list[str | bytes], chunk: int = 1 << 20) -> None:
+    """Write text given in pieces (``str``, or ``bytes`` already in UTF-8) to ``path`` in UTF-8,
+    a ``str`` a megabyte at a time: a large snapshot is never held twice, as text and as one
+    block of bytes."""
     with open(path, "wb") as fh:
-        for start in range(0, len(text), chunk):
-            fh.write(text[start : start + chunk].encode("utf-8"))
+        for piece in pieces:
+            if isinstance(piece, str):
+                for start in range(0, len(piece), chunk):
+                    fh.write(piece[start : start + chunk].encode("utf-8"))
+            else:
+                fh.write(piece)
 
 
 def run_plan(target: str, schema_file: str, output: str | None, fmt: str, exit_code: bool, common: Common,
@@ -382,6 +397,7 @@ def main(argv: list[str] | None = None) -> None:
         except (OSError, ValueError):
             pass
         os._exit(code)
+    _spared.clear()
     sys.exit(code)
 
 

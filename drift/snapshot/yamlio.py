@@ -49,7 +49,7 @@ import gc
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -1303,10 +1303,10 @@ def dump_yaml_items(items: list[Any]) -> str:
     return "".join(out)
 
 
-def dump_yaml_around(obj: dict[str, Any], key: str, more: Callable[[], str]) -> str:
-    """``dump_yaml`` of ``obj`` in which the non-empty list ``obj[key]`` goes on with the items
-    whose text ``more()`` gives (:func:`dump_yaml_items` of them); it is called once the rest of
-    the document is written."""
+def dump_yaml_split(obj: dict[str, Any], key: str) -> tuple[str, str]:
+    """``dump_yaml`` of ``obj`` in two pieces, around the place where the non-empty list
+    ``obj[key]`` could go on with more items (:func:`dump_yaml_items` of them): the text up to
+    and including ``obj[key]``'s own items, and the rest of the document."""
     keys = list(obj)
     cut = keys.index(key) + 1
     if not obj[key] or type(obj[key]) is not list:
@@ -1318,7 +1318,5 @@ def dump_yaml_around(obj: dict[str, Any], key: str, more: Callable[[], str]) -> 
         if cut < len(keys):
             _mapping(tail, {k: obj[k] for k in keys[cut:]}, 0, False)
     head[0] = head[0][1:]
-    head.append(more())
-    head += tail
-    head.append("\n")
-    return "".join(head)
+    tail.append("\n")
+    return "".join(head), "".join(tail)

@@ -293,3 +293,39 @@ def test_cli_snapshot_then_diff_a_database(tmp_path: Path) -> None:
     proc = _drift("diff", url, str(schema), "--exit-code", "--format", "json")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["diff"]["fields"][0]["field"] == "title"
+
+
+def _large(tables: int, columns: int) -> str:
+    """``tables`` collections of ``columns`` fields each (options, notes with non-ASCII text)."""
+    parts = []
+    for t in range(tables):
+        name = f"big_{t:03d}"
+        cols = ", ".join(f"c{c:02d} varchar(255)" for c in range(1, columns))
+        parts.append(f"CREATE TABLE {name} (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, {cols});")
+        parts.append(f"INSERT INTO directus_collections (collection, note) VALUES ('{name}', 'Größe {t}');")
+        for c in range(columns):
+            field = "id" if c == 0 else f"c{c:02d}"
+            parts.append(
+                "INSERT INTO directus_fields (collection, field, interface, options, sort, note) "
+                f"VALUES ('{name}', '{field}', 'input', '{{\"n\": {c}, \"t\": \"✓\"}}', {c + 1}, "
+                f"'Feld {c} ünïcødé');"
+            )
+    return "\n".join(parts)
+
+
+def test_cli_snapshot_of_a_large_database_is_the_whole_document(tmp_path: Path) -> None:
+    """Above the size at which the YAML is built and written on two cores (a child process writes
+    part of the fields), ``drift snapshot`` writes exactly the text of the one-process writer, to
+    a file and to stdout, and the file reads back as the database's snapshot."""
+    from drift.snapshot.parallel import MIN_FIELDS
+    from drift.snapshot.yamlio import dump_yaml
+
+    url = _make(tmp_path / "large.db", DIRECTUS_TABLES, _large(MIN_FIELDS // 20 + 10, 20))
+    whole = dump_yaml(_snapshot(url))
+    out = tmp_path / "large.yaml"
+    proc = _drift("snapshot", url, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == whole.encode("utf-8")
+    proc = _drift("snapshot", url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == whole

@@ -138,3 +138,19 @@ def test_drift_no_fork_keeps_one_process(monkeypatch: pytest.MonkeyPatch) -> Non
     d = _deferred()
     d.fields = parallel.MIN_FIELDS
     assert snapshot_yaml(d) == dump_yaml(_snapshot())
+
+
+def test_the_childs_part_comes_as_utf8_bytes_between_this_process_pieces() -> None:
+    kept: list[Any] = []
+    pieces = parallel.snapshot_yaml_pieces(_deferred(), two=True, keep=kept)
+    assert [type(p) for p in pieces] == [str, bytes, str]
+    assert parallel.joined(pieces) == dump_yaml(_snapshot())
+    # the part built here is handed to the caller to free (or not) when it likes
+    assert len(kept) == 1 and kept[0]["fields"] == _snapshot()["fields"][: len(kept[0]["fields"])]
+
+
+def test_one_process_gives_one_piece_and_keeps_the_snapshot() -> None:
+    kept: list[Any] = []
+    pieces = parallel.snapshot_yaml_pieces(_deferred(), two=False, keep=kept)
+    assert pieces == [dump_yaml(_snapshot())]
+    assert kept == [_snapshot()]
