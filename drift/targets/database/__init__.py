@@ -29,6 +29,7 @@ import importlib
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from queue import SimpleQueue
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -84,26 +85,42 @@ class Inspection:
         return "directus" if self.directus_rows is not None else "plain"
 
 
+# the reading thread's last word (see _meanwhile)
+_END = object()
+
+# what reads the rest of a catalog: a generator that runs statements on the connection and yields
+# steps, each of which puts some of the rows read so far into the catalog (see _meanwhile)
+Rest = Callable[[], Iterator[Callable[[], None]]]
+
+
+def read_all(rest: Rest) -> None:
+    """Run ``rest`` and each of its steps, here and in order."""
+    for step in rest():
+        step()
+
+
 @contextmanager
-def _meanwhile(
-    read: Callable[[], Callable[[], None]], *, threaded: bool
-) -> Iterator[None]:
+def _meanwhile(read: Rest, *, threaded: bool) -> Iterator[None]:
     """Run ``read`` (statements on the connection) while the body runs (Python only), in a
     thread of its own when ``threaded``: the server executes the statements while this process
-    computes. The function ``read`` returns (what makes its rows into records) runs here after
-    the body. Exceptions of either side are raised here; the thread is always joined first."""
+    computes. The steps ``read`` yields (what makes the rows read so far into records; they do
+    not use the connection) run here, in order, after the body: each as soon as it is yielded, so
+    that the rows already read are made into records while the server still works on the next
+    statements. Exceptions of either side are raised here; the thread is always joined first."""
     if not threaded:
         yield
-        read()()
+        read_all(read)
         return
-    failed: list[BaseException] = []
-    finish: list[Callable[[], None]] = []
+    steps: SimpleQueue[Any] = SimpleQueue()
 
     def run() -> None:
         try:
-            finish.append(read())
+            for step in read():
+                steps.put(step)
         except BaseException as exc:  # re-raised in the calling thread
-            failed.append(exc)
+            steps.put(exc)
+        finally:
+            steps.put(_END)
 
     thread = threading.Thread(target=run, name="drift-catalog", daemon=True)
     # the reading thread needs the interpreter for a moment after each network wait: let it in
@@ -111,14 +128,19 @@ def _meanwhile(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     thread.start()
+    failed: BaseException | None = None
     try:
         yield
+        while (item := steps.get()) is not _END:
+            if isinstance(item, BaseException):
+                failed = item
+            elif failed is None:
+                item()
     finally:
         thread.join()
         sys.setswitchinterval(interval)
-    if failed:
-        raise failed[0]
-    finish[0]()
+    if failed is not None:
+        raise failed
 
 
 class _Progress:
@@ -449,7 +471,7 @@ class DatabaseTarget:
                     rows = DirectusRows(*(records() for records in later))
                     prepared = prepare_rows(catalog, rows, self._exclude_tables())
             else:
-                rest()()
+                read_all(rest)
         finally:
             reader.close()
         catalog.round_trips = reader.round_trips
@@ -459,14 +481,12 @@ class DatabaseTarget:
     def _inspect_catalog(self, reader: Reader) -> Catalog:
         """The whole catalog."""
         catalog, rest = self._catalog_first(reader)
-        rest()()
+        read_all(rest)
         return catalog
 
-    def _catalog_first(
-        self, reader: Reader
-    ) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
+    def _catalog_first(self, reader: Reader) -> tuple[Catalog, Rest]:
         """The catalog's tables, indexes and primary keys, and what reads the rest: it runs the
-        remaining statements and returns what puts their rows into the catalog (on PostgreSQL the
+        remaining statements and yields what puts their rows into the catalog (on PostgreSQL the
         columns and foreign keys are read last; the others read it all first)."""
         if self.vendor == "postgres":
             return postgres.inspect_first(reader, self.url.schemas)
@@ -578,12 +598,8 @@ class DatabaseTarget:
         return reader.quote(table)
 
 
-def _nothing() -> Callable[[], None]:
-    return _done
-
-
-def _done() -> None:
-    pass
+def _nothing() -> Iterator[Callable[[], None]]:
+    yield from ()
 
 
 def _diff_of(plan: Any) -> Mapping[str, Any] | None:

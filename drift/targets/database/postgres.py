@@ -10,7 +10,7 @@ exactly this column, ``is_unique``/``has_auto_increment`` from single-column con
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
@@ -211,30 +211,96 @@ def indexes(reader: Reader, schemas: tuple[str, ...]) -> list[Index]:
 def columns(
     reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
 ) -> list[Column]:
-    return read_columns(reader, schemas, server_num=server_num, postgis=postgis)()
+    out: list[Column] = []
+    for step in read_columns(reader, schemas, out, server_num=server_num, postgis=postgis):
+        step()
+    return out
 
 
 def read_columns(
-    reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
-) -> Callable[[], list[Column]]:
-    """Run the column queries now; what turns their rows into the columns, for later."""
+    reader: Reader,
+    schemas: tuple[str, ...],
+    into: list[Column],
+    *,
+    server_num: int,
+    postgis: bool,
+) -> Iterator[Callable[[], None]]:
+    """Run the column queries, yielding the steps that put the columns into ``into``: the first
+    makes the column rows into records (while the constraints are read), the second sets what
+    the constraints say (unique, primary key, auto increment, first foreign key)."""
     params = {"schemas": list(schemas)}
     sql = _COLUMNS.format(
         generated=_GENERATED_12 if server_num >= 120000 else _GENERATED_OLD
     )
     got = reader.rows(sql, params)
+    yield lambda: _column_records(got, into)
     constraints = reader.rows(_CONSTRAINTS, params)
     geometry = reader.all(_GEOMETRY, params) if postgis else []
-    return lambda: _columns(got, constraints, postgis, geometry)
+    yield lambda: _column_constraints(into, constraints, postgis, geometry)
 
 
-def _columns(
-    got: tuple[list[str], list[tuple[Any, ...]]],
+def _column_records(
+    got: tuple[list[str], list[tuple[Any, ...]]], out: list[Column]
+) -> None:
+    """The columns' records, without what the constraints say yet (not unique, no primary key,
+    no auto increment, no foreign key)."""
+    names, rows = got
+    i = {n: k for k, n in enumerate(names)}
+    i_name, i_table, i_type, i_default = (
+        i["name"],
+        i["table"],
+        i["data_type"],
+        i["default_value"],
+    )
+    i_genexpr, i_len, i_prec, i_scale = (
+        i["generation_expression"],
+        i["max_length"],
+        i["numeric_precision"],
+        i["numeric_scale"],
+    )
+    i_gen, i_null, i_index, i_comment, i_ord = (
+        i["is_generated"],
+        i["is_nullable"],
+        i["is_indexed"],
+        i["comment"],
+        i["ordinal"],
+    )
+    append = out.append
+    for col in rows:
+        default = col[i_default]
+        append(
+            {
+                "name": col[i_name],
+                "table": col[i_table],
+                "data_type": col[i_type],
+                "default_value": None if default is None else parse_default(default),
+                "generation_expression": col[i_genexpr],
+                "max_length": col[i_len],
+                "numeric_precision": col[i_prec],
+                "numeric_scale": col[i_scale],
+                "is_generated": bool(col[i_gen]),
+                "is_nullable": bool(col[i_null]),
+                "is_unique": False,
+                "is_indexed": bool(col[i_index]),
+                "is_primary_key": False,
+                "has_auto_increment": False,
+                "foreign_key_schema": None,
+                "foreign_key_table": None,
+                "foreign_key_column": None,
+                "comment": col[i_comment],
+                "ordinal": col[i_ord],
+            }
+        )
+
+
+def _column_constraints(
+    out: list[Column],
     constraints: tuple[list[str], list[tuple[Any, ...]]],
     postgis: bool,
     geometry_rows: list[dict[str, Any]],
-) -> list[Column]:
-    names, rows = got
+) -> None:
+    """Set on each column what its single-column constraints say, then (with PostGIS) the
+    geometry types."""
     cnames, crows = constraints
     # per column: [is_unique, is_primary_key, has_auto_increment, first foreign key]
     flags: dict[tuple[str, str], list[Any]] = {}
@@ -256,58 +322,18 @@ def _columns(
             entry[2] = True
         if kind == "f" and entry[3] is None:
             entry[3] = (c[c_fk[0]], c[c_fk[1]], c[c_fk[2]])
-    no_flags = (False, False, False, None)
-    no_fk = (None, None, None)
-    i = {n: k for k, n in enumerate(names)}
-    i_name, i_table, i_type, i_default = (
-        i["name"],
-        i["table"],
-        i["data_type"],
-        i["default_value"],
-    )
-    i_genexpr, i_len, i_prec, i_scale = (
-        i["generation_expression"],
-        i["max_length"],
-        i["numeric_precision"],
-        i["numeric_scale"],
-    )
-    i_gen, i_null, i_index, i_comment, i_ord = (
-        i["is_generated"],
-        i["is_nullable"],
-        i["is_indexed"],
-        i["comment"],
-        i["ordinal"],
-    )
-    out: list[Column] = []
-    append = out.append
-    for col in rows:
-        name, table = col[i_name], col[i_table]
-        unique, primary, auto, fk = flags.get((table, name), no_flags)
-        fk_schema, fk_table, fk_column = fk or no_fk
-        default = col[i_default]
-        append(
-            {
-                "name": name,
-                "table": table,
-                "data_type": col[i_type],
-                "default_value": None if default is None else parse_default(default),
-                "generation_expression": col[i_genexpr],
-                "max_length": col[i_len],
-                "numeric_precision": col[i_prec],
-                "numeric_scale": col[i_scale],
-                "is_generated": bool(col[i_gen]),
-                "is_nullable": bool(col[i_null]),
-                "is_unique": unique,
-                "is_indexed": bool(col[i_index]),
-                "is_primary_key": primary,
-                "has_auto_increment": auto,
-                "foreign_key_schema": fk_schema,
-                "foreign_key_table": fk_table,
-                "foreign_key_column": fk_column,
-                "comment": col[i_comment],
-                "ordinal": col[i_ord],
-            }
-        )
+    if flags:
+        get = flags.get
+        for col in out:
+            entry = get((col["table"], col["name"]))
+            if entry is not None:
+                col["is_unique"], col["is_primary_key"], col["has_auto_increment"], fk = entry
+                if fk is not None:
+                    (
+                        col["foreign_key_schema"],
+                        col["foreign_key_table"],
+                        col["foreign_key_column"],
+                    ) = fk
     if postgis:
         for col in out:
             if col["data_type"] in ("point", "polygon"):
@@ -316,15 +342,15 @@ def _columns(
         for col in out:
             if (col["table"], col["name"]) in geometry:
                 col["data_type"] = geometry[(col["table"], col["name"])]
-    return out
 
 
 def inspect_first(
     reader: Reader, schemas: tuple[str, ...] = ("public",)
-) -> tuple[Catalog, Callable[[], Callable[[], None]]]:
-    """The catalog's tables, indexes and primary keys, and the function that runs the queries
-    for its columns and foreign keys, which returns the function that puts them into it (the
-    queries may run in another thread; a fixed number of them in all)."""
+) -> tuple[Catalog, Callable[[], Iterator[Callable[[], None]]]]:
+    """The catalog's tables, indexes and primary keys, and the generator that runs the queries
+    for its columns and foreign keys and yields the steps that put their rows into it (the
+    queries may run in another thread, the steps in this one, each as soon as it is yielded; a
+    fixed number of queries in all)."""
     info = server(reader)
     idx = indexes(reader, schemas)
     cat = Catalog(
@@ -336,19 +362,20 @@ def inspect_first(
     )
     cat.round_trips = reader.round_trips
 
-    def rest() -> Callable[[], None]:
-        make_columns = read_columns(
-            reader, schemas, server_num=int(info["num"]), postgis=bool(info["postgis"])
+    def rest() -> Iterator[Callable[[], None]]:
+        cols: list[Column] = []
+        yield from read_columns(
+            reader, schemas, cols, server_num=int(info["num"]), postgis=bool(info["postgis"])
         )
         fks = foreign_keys(reader, schemas)
         round_trips = reader.round_trips
 
         def finish() -> None:
-            cat.columns = make_columns()
+            cat.columns = cols
             cat.foreign_keys = fks
             cat.round_trips = round_trips
 
-        return finish
+        yield finish
 
     return cat, rest
 
@@ -356,7 +383,8 @@ def inspect_first(
 def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     """Read the whole catalog of ``schemas`` in a fixed number of queries."""
     cat, rest = inspect_first(reader, schemas)
-    rest()()
+    for step in rest():
+        step()
     return cat
 
 
