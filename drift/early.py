@@ -517,8 +517,11 @@ def _send(read: _Read) -> tuple[Any, bool]:
 
         parts = urlsplit(read.base)
         https = parts.scheme == "https"
-        sock = socket.create_connection((parts.hostname or "", parts.port or (443 if https else 80)),
-                                        timeout=CONNECT_TIMEOUT)
+        host = parts.hostname or ""
+        # an ASCII name goes to getaddrinfo as bytes, as it is: a str would load the idna codec
+        # (and unicodedata) first, a millisecond of a short command's start
+        sock = socket.create_connection((host.encode("ascii") if host.isascii() else host,
+                                         parts.port or (443 if https else 80)), timeout=CONNECT_TIMEOUT)
         if https:
             sock = _tls_context().wrap_socket(sock, server_hostname=parts.hostname)
         sock.settimeout(READ_TIMEOUT)
