@@ -299,6 +299,8 @@ class Job:
     bare_s: list[float] = field(default_factory=list)
     bare_argv: list[str] = field(default_factory=list)
     bare_proc_s: list[float] = field(default_factory=list)
+    least_argv: list[str] = field(default_factory=list)  # the least Python process for this job
+    least_s: list[float] = field(default_factory=list)
 
 
 def check_outputs(work: Path, bare: Bare, env: dict[str, str], drift: list[str], url: str) -> list[str]:
@@ -370,7 +372,8 @@ def main() -> None:
             return [python_for_drift(), str(Path(__file__).resolve()), "--bare", job, d.url, desired_path, drops]
 
         jobs = [
-            Job("snapshot (yaml, stdout)", [*drift, "snapshot", d.url], bare.snapshot, bare_argv=bare_proc("snapshot")),
+            Job("snapshot (yaml, stdout)", [*drift, "snapshot", d.url], bare.snapshot, bare_argv=bare_proc("snapshot"),
+                least_argv=[python_for_drift(), str(Path(__file__).resolve().parent / "least_snapshot.py"), d.url]),
             Job("snapshot -o snap.json", [*drift, "snapshot", d.url, "-o", str(work / "snap.json")], bare.snapshot,
                 bare_argv=bare_proc("snapshot")),
             Job("diff (server engine)", [*drift, "diff", d.url, desired_path], bare.diff, bare_argv=bare_proc("diff")),
@@ -387,11 +390,19 @@ def main() -> None:
             if p.returncode not in (0, 2):
                 sys.exit(f"directus_bench: {' '.join(job.argv[1:3])} failed ({p.returncode}): "
                          f"{p.stderr.decode()[-400:]}")
+            if job.least_argv:  # the least process must print what drift prints
+                _, _, q = run_timed(job.least_argv, env, work)
+                if q.returncode != 0 or q.stdout != p.stdout:
+                    sys.exit(f"directus_bench: least_snapshot.py's output is not drift's: {q.stderr.decode()[-400:]}")
         for run in range(args.runs):
             for job in jobs:
                 # Alternate which side goes first, so neither always gets the warmer server.
-                order = (0, 1, 2) if run % 2 == 0 else (2, 1, 0)
+                order = (0, 1, 2, 3) if run % 2 == 0 else (3, 2, 1, 0)
                 for side in order:
+                    if side == 3:
+                        if job.least_argv:
+                            job.least_s.append(run_timed(job.least_argv, env, work)[0])
+                        continue
                     if side == 0:
                         t = time.perf_counter()
                         job.bare()
@@ -433,6 +444,13 @@ def main() -> None:
         fl = statistics.median(floor)
         results["drift_version_s"] = floor
         print(f"start-up floor: `drift --version` {fl:.3f}s (included in every drift figure)")
+        for job in jobs:
+            if job.least_s:
+                least, b = statistics.median(job.least_s), statistics.median(job.bare_s)
+                results["jobs"][job.name]["least_process_s"] = job.least_s
+                print(f"least Python process for `{job.name}` (least_snapshot.py: the same calls at once, "
+                      f"JSON, drift's YAML writer): {least:.3f}s = {least / b:.2f}x the bare calls; "
+                      f"drift = {statistics.median(job.drift_s) / least:.2f}x it")
         print(f"target: overhead <= {TARGET:.0%} per job: {'OK' if not missed else 'MISSED: ' + ', '.join(missed)}")
 
         if args.trace:
