@@ -29,9 +29,9 @@ import importlib
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from queue import SimpleQueue
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from types import ModuleType
 from typing import Any
 
