@@ -54,7 +54,7 @@ from drift.targets.database.directus import (
     system_data,
 )
 from drift.targets.database.plain import plain_snapshot
-from drift.targets.database.reader import Reader, Session
+from drift.targets.database.reader import Reader, Session, run_steps
 from drift.targets.database.url import (
     DatabaseURL,
     check_driver,
@@ -93,12 +93,6 @@ _END = object()
 Rest = Callable[[], Iterator[Callable[[], None]]]
 
 
-def read_all(rest: Rest) -> None:
-    """Run ``rest`` and each of its steps, here and in order."""
-    for step in rest():
-        step()
-
-
 @contextmanager
 def _meanwhile(read: Rest, *, threaded: bool) -> Iterator[None]:
     """Run ``read`` (statements on the connection) while the body runs (Python only), in a
@@ -109,7 +103,7 @@ def _meanwhile(read: Rest, *, threaded: bool) -> Iterator[None]:
     statements. Exceptions of either side are raised here; the thread is always joined first."""
     if not threaded:
         yield
-        read_all(read)
+        run_steps(read())
         return
     steps: SimpleQueue[Any] = SimpleQueue()
 
@@ -471,7 +465,7 @@ class DatabaseTarget:
                     rows = DirectusRows(*(records() for records in later))
                     prepared = prepare_rows(catalog, rows, self._exclude_tables())
             else:
-                read_all(rest)
+                run_steps(rest())
         finally:
             reader.close()
         catalog.round_trips = reader.round_trips
@@ -481,7 +475,7 @@ class DatabaseTarget:
     def _inspect_catalog(self, reader: Reader) -> Catalog:
         """The whole catalog."""
         catalog, rest = self._catalog_first(reader)
-        read_all(rest)
+        run_steps(rest())
         return catalog
 
     def _catalog_first(self, reader: Reader) -> tuple[Catalog, Rest]:

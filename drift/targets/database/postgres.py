@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from drift.targets.database.catalog import Catalog, Column, ForeignKey, Index
-from drift.targets.database.reader import Reader, js_json_loads
+from drift.targets.database.reader import Reader, js_json_loads, run_steps
 from drift.targets.database.values import converter, is_null_text, strip_quotes
 
 VENDOR = "postgres"
@@ -212,8 +212,7 @@ def columns(
     reader: Reader, schemas: tuple[str, ...], *, server_num: int, postgis: bool
 ) -> list[Column]:
     out: list[Column] = []
-    for step in read_columns(reader, schemas, out, server_num=server_num, postgis=postgis):
-        step()
+    run_steps(read_columns(reader, schemas, out, server_num=server_num, postgis=postgis))
     return out
 
 
@@ -383,8 +382,7 @@ def inspect_first(
 def inspect(reader: Reader, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     """Read the whole catalog of ``schemas`` in a fixed number of queries."""
     cat, rest = inspect_first(reader, schemas)
-    for step in rest():
-        step()
+    run_steps(rest())
     return cat
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +55,13 @@ class Session:
     vendor: str  # "postgres", "mysql" or "sqlite"
     module: Any  # its DB-API module (``paramstyle``, ``Error``)
     sqlalchemy: Any = None  # the SQLAlchemy Connection it belongs to, if any
+
+
+def run_steps(steps: Iterable[Callable[[], None]]) -> None:
+    """Run the steps a reading yields (each puts rows read so far into the catalog), here and in
+    order; ``drift.targets.database._meanwhile`` runs them while the reading goes on instead."""
+    for step in steps:
+        step()
 
 
 def session_of(conn: Any) -> Session:
